@@ -1,0 +1,66 @@
+"""Forms for invitations, sign-up and the member's own profile."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from accounts.models import Member
+from forum.models import Role, WorkingGroup
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+    return [(z, z.replace("_", " ")) for z in zones]
+
+
+class InvitedSignupForm(forms.Form):
+    """Fields allauth's sign-up form gains; the invitation supplies the rest."""
+
+    display_name = forms.CharField(
+        label=_("Your name as others will see it"), max_length=100, min_length=2
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, initial="UTC")
+
+    def signup(self, request, user: Member) -> None:
+        from accounts import actions
+
+        actions.update_profile(member=user, time_zone=self.cleaned_data["time_zone"])
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    organization = forms.CharField(
+        label=_("Organization"),
+        max_length=200,
+        help_text=_("An existing organization's exact name, or a new one."),
+    )
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Working groups"),
+        queryset=WorkingGroup.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    language = forms.ChoiceField(
+        label=_("Language of the invitation email"), choices=settings.LANGUAGES
+    )
+
+    def __init__(self, *args, groups, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = groups
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+    class Meta:
+        model = Member
+        fields = ["display_name", "handle", "language", "time_zone"]

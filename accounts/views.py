@@ -1,0 +1,114 @@
+"""Invitations and profiles."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import actions, invitations
+from accounts.forms import InvitationForm, ProfileForm
+from accounts.mfa import redirect_to_mfa_setup
+from accounts.models import Invitation
+from forum import visibility
+
+
+@require_http_methods(["GET"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Check the link, remember the invitation, and continue to sign-up."""
+    try:
+        invitation = invitations.check_token(token)
+    except invitations.InvitationInvalid as problem:
+        return render(
+            request, "accounts/invitation_invalid.html", {"reason": problem.message}, status=410
+        )
+    if request.user.is_authenticated:
+        # Someone else's session must not swallow the invitation.
+        logout(request)
+    invitations.remember(request, invitation)
+    # The link arrived by email, so following it proves the address.
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    return redirect("account_signup")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations_page(request: HttpRequest) -> HttpResponse:
+    """Chairs and staff invite people and see the invitations they sent."""
+    groups = visibility.invitable_groups(request.user)
+    if not groups.exists():
+        raise Http404("No such page.")
+    if (response := redirect_to_mfa_setup(request)) is not None:
+        return response
+    form = InvitationForm(
+        request.POST or None,
+        groups=groups,
+        initial={"language": translation.get_language(), "country": request.user.country},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.invite(
+                inviter=request.user,
+                email=data["email"],
+                organization_name=data["organization"],
+                country=data["country"],
+                groups=data["groups"],
+                role=data["role"],
+                language=data["language"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error.messages if hasattr(error, "messages") else str(error))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": data["email"]})
+            return redirect("invitations")
+    sent = Invitation.objects.prefetch_related("groups").select_related("organization")
+    if not request.user.is_staff:
+        sent = sent.filter(invited_by=request.user)
+    return render(request, "accounts/invitations.html", {"form": form, "invitations": sent[:100]})
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        actions.revoke_invitation(actor=request.user, invitation=invitation)
+    except PermissionDenied:
+        raise Http404("No such invitation.") from None
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect("invitations")
+
+
+@login_required
+def profile(request: HttpRequest, handle: str) -> HttpResponse:
+    member = visibility.get_member_or_404(request.user, handle)
+    shared = visibility.visible_groups(request.user).filter(memberships__member=member)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"member": member, "groups": shared.order_by("name"), "is_me": member == request.user},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    form = ProfileForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        actions.update_profile(
+            member=member, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+        )
+        translation.activate(member.language)
+        messages.success(request, _("Your profile was saved."))
+        return redirect("profile", handle=member.handle)
+    return render(request, "accounts/profile_edit.html", {"form": form})

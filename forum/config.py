@@ -1,0 +1,104 @@
+"""Read deployment settings from environment variables.
+
+Only `forum/settings.py` calls these; the rest of the code reads `django.conf.settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return the boolean value of environment variable `name`."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false/yes/no/on/off, not {raw!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """Return a comma-separated environment variable as a list of stripped items."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def mailers(url: str, base_dir: Path) -> dict[str, object]:
+    """Translate an EMAIL_URL into Django's MAILERS setting.
+
+    Accepted forms: ``console:``, ``locmem:``, ``file:///path/to/dir`` (or
+    ``file:relative/dir``), ``smtp://user:pass@host:port`` and
+    ``smtp+tls://`` / ``smtps://`` (STARTTLS / implicit TLS).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    backends = "django.core.mail.backends."
+    if scheme == "console":
+        default: dict[str, object] = {"BACKEND": backends + "console.EmailBackend"}
+    elif scheme == "locmem":
+        default = {"BACKEND": backends + "locmem.EmailBackend"}
+    elif scheme == "file":
+        path = unquote(parts.path or parts.netloc) or "var/mail"
+        folder = Path(path) if Path(path).is_absolute() else base_dir / path
+        default = {
+            "BACKEND": backends + "filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(folder)},
+        }
+    elif scheme in {"smtp", "smtp+tls", "smtps"}:
+        query = parse_qs(parts.query)
+        default = {
+            "BACKEND": backends + "smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname or "localhost",
+                "port": parts.port or (465 if scheme == "smtps" else 25),
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_tls": scheme == "smtp+tls",
+                "use_ssl": scheme == "smtps",
+                "timeout": int(query.get("timeout", ["10"])[0]),
+            },
+        }
+    else:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL scheme {scheme!r} is not supported: use console:, locmem:, file:, "
+            "smtp://, smtp+tls:// or smtps://"
+        )
+    return {"default": default}
+
+
+def channel_layers(redis_url: str | None) -> dict[str, object]:
+    """Return CHANNEL_LAYERS: Redis pub/sub when a URL is given, in-memory otherwise."""
+    if not redis_url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": "wgforum"},
+        }
+    }
+
+
+def caches(redis_url: str | None) -> dict[str, object]:
+    """Return CACHES: shared Redis when available, so rate limits hold across processes."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "wgforum",
+        }
+    }

@@ -1,0 +1,117 @@
+"""Create demo members in four countries with every role in every group.
+
+Prints one tab-separated line per account: email, role, country, groups.
+Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from accounts.models import Member, Organization
+from forum.models import Membership, Role, WorkingGroup
+
+DEFAULT_PASSWORD = "forum-demo-2026"  # noqa: S105 - printed for the demo on purpose
+
+COUNTRIES = {
+    "CN": ("China office", "Asia/Shanghai", "zh-hans"),
+    "ZM": ("Zambia Development Agency", "Africa/Lusaka", "en"),
+    "KE": ("Kenya Investment Authority", "Africa/Nairobi", "en"),
+    "EG": ("Egypt Trade Point", "Africa/Cairo", "ar"),
+}
+ROLE_LABELS = {
+    Role.CHAIR: "Chair",
+    Role.MODERATOR: "Moderator",
+    Role.TRUSTED: "Trusted",
+    Role.MEMBER: "Member",
+}
+
+
+def demo_accounts() -> list[dict[str, str]]:
+    """Return the demo accounts in a stable order."""
+    accounts = []
+    for country, (_org, zone, language) in COUNTRIES.items():
+        for role in (Role.CHAIR, Role.MODERATOR, Role.TRUSTED, Role.MEMBER):
+            accounts.append(
+                {
+                    "email": f"{role.value}.{country.lower()}@demo.example",
+                    "handle": f"{role.value}-{country.lower()}",
+                    "display_name": f"{ROLE_LABELS[role]} {country}",
+                    "role": role.value,
+                    "country": country,
+                    "time_zone": zone,
+                    "language": language,
+                }
+            )
+    return accounts
+
+
+class Command(BaseCommand):
+    help = "Create demo members (idempotent) and print their logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help="Password for newly created demo accounts (existing ones keep theirs).",
+        )
+
+    def handle(self, *args, password: str, **options) -> None:
+        from allauth.account.models import EmailAddress
+
+        groups = list(WorkingGroup.objects.order_by("slug"))
+        slugs = ",".join(group.slug for group in groups)
+        with transaction.atomic():
+            organizations = {
+                country: Organization.objects.get_or_create(
+                    name=name, defaults={"country": country}
+                )[0]
+                for country, (name, _zone, _language) in COUNTRIES.items()
+            }
+            rows = []
+            for spec in demo_accounts():
+                member = Member.objects.filter(email=spec["email"]).first()
+                if member is None:
+                    member = Member.objects.create_user(
+                        spec["email"],
+                        password,
+                        display_name=spec["display_name"],
+                        handle=spec["handle"],
+                        country=spec["country"],
+                        organization=organizations[spec["country"]],
+                        time_zone=spec["time_zone"],
+                        language=spec["language"],
+                    )
+                EmailAddress.objects.get_or_create(
+                    user=member,
+                    email=spec["email"],
+                    defaults={"verified": True, "primary": True},
+                )
+                for group in groups:
+                    Membership.objects.get_or_create(
+                        member=member, group=group, defaults={"role": spec["role"]}
+                    )
+                rows.append((spec["email"], spec["role"], spec["country"], slugs))
+            staff = Member.objects.filter(email="staff@demo.example").first()
+            if staff is None:
+                staff = Member.objects.create_superuser(
+                    "staff@demo.example",
+                    password,
+                    display_name="Staff",
+                    handle="staff",
+                    country="CN",
+                    organization=organizations["CN"],
+                )
+            EmailAddress.objects.get_or_create(
+                user=staff,
+                email=staff.email,
+                defaults={"verified": True, "primary": True},
+            )
+            rows.append((staff.email, "staff", "CN", "*"))
+        for row in rows:
+            self.stdout.write("\t".join(row))
+        self.stderr.write(
+            f"Demo password for new accounts: {password} "
+            "(moderators and chairs set up two-factor authentication on first moderation)."
+        )

@@ -1,0 +1,44 @@
+"""The dashboard and the working-group pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from forum import visibility
+from forum.models import Role
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """My groups, or a short description of the forum for visitors."""
+    if not request.user.is_authenticated:
+        return render(request, "forum/welcome.html")
+    groups = visibility.visible_groups(request.user).order_by("name")
+    roles = dict(request.user.memberships.values_list("group_id", "role"))
+    return render(
+        request,
+        "forum/dashboard.html",
+        {
+            "groups": [
+                (group, Role(roles[group.pk]) if group.pk in roles else None) for group in groups
+            ],
+            "can_invite": visibility.can_invite(request.user),
+        },
+    )
+
+
+@login_required
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A working group's description and its members, grouped by country."""
+    group = visibility.get_group_or_404(request.user, slug)
+    return render(
+        request,
+        "forum/group_detail.html",
+        {
+            "group": group,
+            "roster": visibility.group_roster(request.user, group),
+            "role": Role(role) if (role := visibility.role_in(request.user, group)) else None,
+            "can_chair": visibility.can_chair(request.user, group),
+        },
+    )

@@ -1,0 +1,155 @@
+"""Named fixtures that make tests read like sentences."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.test import Client
+
+from accounts.models import Member, Organization
+from forum.models import Membership, Role, WorkingGroup
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct-horse-battery-staple"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a laptop; in CI a missing real part is a failure, not a skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: real parts are required)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def make_member(db):
+    counter = {"n": 0}
+
+    def make(
+        *,
+        country: str = "CN",
+        groups: list[WorkingGroup] | tuple = (),
+        role: str = Role.MEMBER,
+        staff: bool = False,
+        verified: bool = True,
+        mfa: bool = False,
+        email: str | None = None,
+        **fields,
+    ) -> Member:
+        counter["n"] += 1
+        n = counter["n"]
+        email = email or f"person{n}.{country.lower()}@example.org"
+        organization, _ = Organization.objects.get_or_create(
+            name=f"Org {country}", defaults={"country": country}
+        )
+        member = Member.objects.create_user(
+            email,
+            PASSWORD,
+            display_name=fields.pop("display_name", f"Person {n} {country}"),
+            handle=fields.pop("handle", f"person-{n}"),
+            country=country,
+            organization=organization,
+            is_staff=staff,
+            **fields,
+        )
+        EmailAddress.objects.create(user=member, email=email, verified=verified, primary=True)
+        for group in groups:
+            Membership.objects.create(member=member, group=group, role=role)
+        if mfa:
+            Authenticator.objects.create(
+                user=member, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+            )
+        return member
+
+    return make
+
+
+@pytest.fixture
+def legal(db) -> WorkingGroup:
+    return WorkingGroup.objects.get(slug="legal-policy")
+
+
+@pytest.fixture
+def promotion(db) -> WorkingGroup:
+    return WorkingGroup.objects.get(slug="project-promotion")
+
+
+@pytest.fixture
+def member(make_member, legal) -> Member:
+    """A plain member of the legal-policy group, from China."""
+    return make_member(country="CN", groups=[legal])
+
+
+@pytest.fixture
+def other_country_member(make_member, legal) -> Member:
+    """A plain member of the legal-policy group, from Zambia."""
+    return make_member(country="ZM", groups=[legal])
+
+
+@pytest.fixture
+def outsider(make_member, promotion) -> Member:
+    """Belongs to project promotion only."""
+    return make_member(country="KE", groups=[promotion])
+
+
+@pytest.fixture
+def moderator(make_member, legal) -> Member:
+    return make_member(country="KE", groups=[legal], role=Role.MODERATOR, mfa=True)
+
+
+@pytest.fixture
+def chair(make_member, legal) -> Member:
+    return make_member(country="EG", groups=[legal], role=Role.CHAIR, mfa=True)
+
+
+@pytest.fixture
+def chair_without_mfa(make_member, legal) -> Member:
+    return make_member(country="EG", groups=[legal], role=Role.CHAIR, mfa=False)
+
+
+@pytest.fixture
+def staff(make_member) -> Member:
+    return make_member(country="CN", staff=True, mfa=True)
+
+
+def client_for(member: Member | None) -> Client:
+    client = Client()
+    if member is not None:
+        client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def member_client(member) -> Client:
+    return client_for(member)
+
+
+@pytest.fixture
+def chair_client(chair) -> Client:
+    return client_for(chair)
+
+
+@pytest.fixture
+def anonymous_client(db) -> Client:
+    return Client()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits live in the cache; each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def pytest_report_header(config) -> list[str]:
+    from django.conf import settings
+
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+        f"channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}"
+    ]

@@ -1,0 +1,42 @@
+from io import StringIO
+
+from django.core.management import call_command
+
+from accounts.models import Member
+from forum.models import Membership, Role, WorkingGroup
+
+
+def seed() -> list[list[str]]:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=StringIO())
+    return [line.split("\t") for line in out.getvalue().strip().splitlines()]
+
+
+def test_seed_demo_creates_every_role_in_four_countries_in_every_group(db):
+    rows = seed()
+    countries = {row[2] for row in rows}
+    assert {"CN", "ZM", "KE", "EG"} <= countries
+    for group in WorkingGroup.objects.all():
+        roles = set(Membership.objects.filter(group=group).values_list("role", flat=True))
+        assert roles == set(Role.values)
+    assert all(len(row) == 4 for row in rows)
+    assert all("@" in row[0] for row in rows)
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    first = seed()
+    members = list(Member.objects.order_by("pk").values_list("pk", "email", "password"))
+    memberships = Membership.objects.count()
+    second = seed()
+    assert first == second
+    assert list(Member.objects.order_by("pk").values_list("pk", "email", "password")) == members
+    assert Membership.objects.count() == memberships
+
+
+def test_demo_member_can_log_in_and_sees_their_groups(db, anonymous_client):
+    seed()
+    anonymous_client.post(
+        "/accounts/login/", {"login": "member.zm@demo.example", "password": "forum-demo-2026"}
+    )
+    html = anonymous_client.get("/").content.decode()
+    assert "Legal policy" in html and "Meetings" in html
