@@ -64,3 +64,10 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = ["display_name", "handle", "language", "time_zone"]
+
+    def clean_handle(self) -> str:
+        handle = self.cleaned_data["handle"].lower()
+        taken = Member.objects.filter(handle=handle).exclude(pk=self.instance.pk).exists()
+        if taken:
+            raise forms.ValidationError(_("That handle is taken."))
+        return handle

@@ -78,6 +78,12 @@ class Member(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
+    thread_view = models.CharField(
+        _("thread view"),
+        max_length=8,
+        choices=[("tree", _("tree")), ("flat", _("flat"))],
+        default="tree",
+    )
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

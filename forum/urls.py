@@ -1,13 +1,24 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from forum.views import health, members, pages
+from forum.views import health, members, pages, threads
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
-    path("g/<slug:slug>/", pages.group_detail, name="group"),
+    path("g/<slug:slug>/", threads.group_threads, name="group"),
+    path("g/<slug:slug>/new/", threads.new_thread, name="thread_new"),
+    path("g/<slug:slug>/people/", pages.group_people, name="group_people"),
     path("g/<slug:slug>/members/", members.manage_members, name="group_members"),
+    path("t/<int:pk>/", threads.thread_detail, name="thread"),
+    path("t/<int:pk>-<str:slug>/", threads.thread_detail, name="thread_slug"),
+    path("t/<int:pk>/moderate/", threads.moderate_thread, name="thread_moderate"),
+    path("p/<int:pk>/", threads.post_redirect, name="post"),
+    path("p/<int:pk>/reply/", threads.reply_to_post, name="post_reply"),
+    path("p/<int:pk>/edit/", threads.edit_post, name="post_edit"),
+    path("p/<int:pk>/history/", threads.post_history, name="post_history"),
+    path("p/<int:pk>/remove/", threads.remove_post, name="post_remove"),
+    path("p/<int:pk>/restore/", threads.restore_post, name="post_restore"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

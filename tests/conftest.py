@@ -66,14 +66,25 @@ def make_member(db):
     return make
 
 
+def working_group(slug: str) -> WorkingGroup:
+    """Return a group created by the data migration (recreated after a flush)."""
+    from importlib import import_module
+
+    groups = import_module("forum.migrations.0002_working_groups").GROUPS
+    name, description = next((n, d) for s, n, d in groups if s == slug)
+    return WorkingGroup.objects.get_or_create(
+        slug=slug, defaults={"name": name, "description": description}
+    )[0]
+
+
 @pytest.fixture
 def legal(db) -> WorkingGroup:
-    return WorkingGroup.objects.get(slug="legal-policy")
+    return working_group("legal-policy")
 
 
 @pytest.fixture
 def promotion(db) -> WorkingGroup:
-    return WorkingGroup.objects.get(slug="project-promotion")
+    return working_group("project-promotion")
 
 
 @pytest.fixture
@@ -153,3 +164,48 @@ def pytest_report_header(config) -> list[str]:
         f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
         f"channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}"
     ]
+
+
+@pytest.fixture
+def start_thread(legal):
+    """Start a thread through the action, the way every view does."""
+    from forum.actions import threads
+
+    def start(
+        author,
+        *,
+        group=None,
+        title="Mining code changes in Zambia",
+        body="What changed?",
+        audience="group",
+        countries=(),
+        tags=(),
+    ):
+        return threads.create_thread(
+            author=author,
+            group=group or legal,
+            title=title,
+            body=body,
+            audience=audience,
+            countries=countries,
+            tags=tags,
+        )
+
+    return start
+
+
+@pytest.fixture
+def thread(start_thread, member):
+    """A thread for the whole legal-policy group, started by `member`."""
+    return start_thread(member)
+
+
+@pytest.fixture
+def domestic_thread(start_thread, member):
+    """A thread only members in China (the author's country) may read."""
+    return start_thread(member, title="Domestic notes", audience="domestic")
+
+
+@pytest.fixture
+def posting_unlimited(settings):
+    settings.FORUM_POSTS_PER_MINUTE = 10_000

@@ -1,3 +1,27 @@
 from forum.models.groups import Membership, Role, WorkingGroup
+from forum.models.threads import (
+    Audience,
+    AudienceCountry,
+    Mention,
+    Post,
+    PostRevision,
+    PostStatus,
+    Tag,
+    Thread,
+    ThreadRead,
+)
 
-__all__ = ["Membership", "Role", "WorkingGroup"]
+__all__ = [
+    "Audience",
+    "AudienceCountry",
+    "Membership",
+    "Mention",
+    "Post",
+    "PostRevision",
+    "PostStatus",
+    "Role",
+    "Tag",
+    "Thread",
+    "ThreadRead",
+    "WorkingGroup",
+]

@@ -29,12 +29,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def group_people(request: HttpRequest, slug: str) -> HttpResponse:
     """A working group's description and its members, grouped by country."""
     group = visibility.get_group_or_404(request.user, slug)
     return render(
         request,
-        "forum/group_detail.html",
+        "forum/group_people.html",
         {
             "group": group,
             "roster": visibility.group_roster(request.user, group),

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from forum import visibility
@@ -16,7 +17,7 @@ def test_three_working_groups_exist_after_migration(db):
 def test_member_sees_their_group_with_members_grouped_by_country(
     member_client, member, other_country_member, legal
 ):
-    response = member_client.get(reverse("group", args=[legal.slug]))
+    response = member_client.get(reverse("group_people", args=[legal.slug]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "China" in html and "Zambia" in html
@@ -24,9 +25,12 @@ def test_member_sees_their_group_with_members_grouped_by_country(
     assert member.display_name in html and other_country_member.display_name in html
 
 
-def test_group_page_of_another_group_answers_404_like_a_missing_group(member_client, promotion):
-    not_mine = member_client.get(reverse("group", args=[promotion.slug]))
-    missing = member_client.get(reverse("group", args=["no-such-group"]))
+@pytest.mark.parametrize("page", ["group", "group_people", "thread_new"])
+def test_group_page_of_another_group_answers_404_like_a_missing_group(
+    member_client, promotion, page
+):
+    not_mine = member_client.get(reverse(page, args=[promotion.slug]))
+    missing = member_client.get(reverse(page, args=["no-such-group"]))
     assert not_mine.status_code == missing.status_code == 404
 
 
@@ -59,4 +63,4 @@ def test_group_page_uses_a_fixed_number_of_queries(
     for country in ["ZM", "KE", "EG", "CN"] * 5:
         make_member(country=country, groups=[legal])
     with django_assert_max_num_queries(10):
-        member_client.get(reverse("group", args=[legal.slug]))
+        member_client.get(reverse("group_people", args=[legal.slug]))

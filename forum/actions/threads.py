@@ -1,0 +1,341 @@
+"""Starting threads, replying, editing, and the moderators' thread and post actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries as all_countries
+
+from accounts.models import Member
+from forum import limits, rendering, visibility
+from forum.models import (
+    Audience,
+    AudienceCountry,
+    Mention,
+    Post,
+    PostRevision,
+    PostStatus,
+    Tag,
+    Thread,
+    ThreadRead,
+    WorkingGroup,
+)
+from forum.models.threads import MAX_DEPTH, PATH_DIGITS
+
+
+def _segment(number: int) -> str:
+    if number >= 10**PATH_DIGITS:
+        raise ValidationError(_("This thread is full; please start a new one."))
+    return f"{number:0{PATH_DIGITS}d}"
+
+
+def _initial_status(author: Member, thread: Thread) -> str:
+    """Cross-border review is not switched on yet: every post publishes at once."""
+    return PostStatus.PUBLISHED
+
+
+def _render(thread: Thread, body: str) -> tuple[str, list[Member]]:
+    """Render `body`, linking @handles of members who may see `thread`."""
+    handles = rendering.mentioned_handles(body)
+    mentioned = list(visibility.members_who_see(thread, handles)) if handles else []
+    links = {m.handle: reverse("profile", args=[m.handle]) for m in mentioned}
+    html = rendering.render_markdown(body, mentions=links)
+    # A handle inside code stays text: only linked members count as mentioned.
+    return html, [m for m in mentioned if f'href="{links[m.handle]}"' in html]
+
+
+def _record_mentions(post: Post, mentioned: list[Member]) -> None:
+    Mention.objects.bulk_create(
+        [Mention(post=post, member=m) for m in mentioned if m.pk != post.author_id],
+        ignore_conflicts=True,
+    )
+
+
+def _clean_countries(codes: Iterable[str]) -> list[str]:
+    valid = {code for code, _name in all_countries}
+    cleaned = sorted({code.upper() for code in codes})
+    unknown = [code for code in cleaned if code not in valid]
+    if unknown:
+        raise ValidationError(_("Unknown country: %(codes)s") % {"codes": ", ".join(unknown)})
+    return cleaned
+
+
+def _check_tags(group: WorkingGroup, tags: Iterable[Tag]) -> list[Tag]:
+    tags = list(tags)
+    if len(tags) > limits.TAGS_MAX:
+        raise ValidationError(_("At most %(max)d tags per thread.") % {"max": limits.TAGS_MAX})
+    for tag in tags:
+        if tag.kind == Tag.Kind.TOPIC and tag.group_id != group.pk:
+            raise ValidationError(_("That tag belongs to another working group."))
+    return tags
+
+
+def country_tags(codes: Iterable[str]) -> list[Tag]:
+    """Return the shared country tags for ISO `codes`, creating missing ones."""
+    return [
+        Tag.objects.get_or_create(group=None, kind=Tag.Kind.COUNTRY, name=code)[0]
+        for code in _clean_countries(codes)
+    ]
+
+
+def create_thread(
+    *,
+    author: Member,
+    group: WorkingGroup,
+    title: str,
+    body: str,
+    audience: str = Audience.GROUP,
+    countries: Iterable[str] = (),
+    tags: Iterable[Tag] = (),
+) -> Thread:
+    """Start a thread with its opening post; audience GROUP, DOMESTIC or COUNTRIES."""
+    if not visibility.can_start_thread(author, group):
+        raise PermissionDenied(_("Only members of this working group can start threads here."))
+    title = limits.check_title(title)
+    body = limits.check_body(body)
+    tags = _check_tags(group, tags)
+    if audience == Audience.DOMESTIC:
+        audience_countries = [author.country.code]
+    elif audience == Audience.COUNTRIES:
+        audience_countries = _clean_countries(countries)
+        if not audience_countries:
+            raise ValidationError(_("Choose at least one country for the audience."))
+        # The author always reads their own thread.
+        audience_countries = sorted(set(audience_countries) | {author.country.code})
+    elif audience == Audience.GROUP:
+        audience_countries = []
+    else:
+        raise ValidationError(_("Unknown audience."))
+    limits.check_posting_rate(author)
+    now = timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.create(
+            group=group,
+            title=title,
+            author=author,
+            audience=audience,
+            created_at=now,
+            last_activity_at=now,
+            post_counter=1,
+        )
+        AudienceCountry.objects.bulk_create(
+            [AudienceCountry(thread=thread, country=code) for code in audience_countries]
+        )
+        if tags:
+            thread.tags.set(tags)
+        html, mentioned = _render(thread, body)
+        post = Post.objects.create(
+            thread=thread,
+            author=author,
+            number=1,
+            depth=0,
+            path=_segment(1),
+            status=_initial_status(author, thread),
+            body_source=body,
+            body_html=html,
+            created_at=now,
+        )
+        _record_mentions(post, mentioned)
+    return thread
+
+
+def reply(*, author: Member, parent: Post, body: str) -> Post:
+    """Answer `parent`; the reply sits under it in the tree (flat beyond MAX_DEPTH)."""
+    thread = parent.thread
+    if not visibility.can_view_thread(author, thread):
+        raise PermissionDenied(_("You cannot reply in this thread."))
+    if parent.status in (PostStatus.REMOVED, PostStatus.REJECTED):
+        raise ValidationError(_("That post was removed; reply to another one."))
+    body = limits.check_body(body)
+    limits.check_posting_rate(author)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if not visibility.can_reply(author, locked):
+            raise PermissionDenied(_("This thread is locked: no new replies."))
+        number = locked.post_counter + 1
+        if parent.depth >= MAX_DEPTH:
+            # Too deep to indent further: show as a sibling of the parent, in time order.
+            depth = MAX_DEPTH
+            path = parent.path[: PATH_DIGITS * MAX_DEPTH] + _segment(number)
+        else:
+            depth = parent.depth + 1
+            path = parent.path + _segment(number)
+        html, mentioned = _render(locked, body)
+        status = _initial_status(author, locked)
+        post = Post.objects.create(
+            thread=locked,
+            author=author,
+            parent=parent,
+            number=number,
+            depth=depth,
+            path=path,
+            status=status,
+            body_source=body,
+            body_html=html,
+            created_at=now,
+        )
+        changes = {"post_counter": F("post_counter") + 1}
+        if status == PostStatus.PUBLISHED:
+            changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
+        Thread.objects.filter(pk=locked.pk).update(**changes)
+        _record_mentions(post, mentioned)
+    return post
+
+
+def quote_source(post: Post) -> str:
+    """Return Markdown that quotes `post`, with a link back to it."""
+    quoted = "\n".join(f"> {line}" if line else ">" for line in post.body_source.splitlines())
+    link = reverse("post", args=[post.pk])
+    return (
+        _("%(name)s [wrote](%(link)s):") % {"name": post.author.display_name, "link": link}
+        + f"\n{quoted}\n\n"
+    )
+
+
+def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None) -> Post:
+    """Change a post's text (and the thread title, for an opening post), keeping a revision."""
+    if not visibility.can_edit_post(editor, post):
+        raise PermissionDenied(_("You can only edit your own posts."))
+    body = limits.check_body(body)
+    thread = post.thread
+    new_title = limits.check_title(title) if (title is not None and post.is_opening) else None
+    if body == post.body_source and (new_title is None or new_title == thread.title):
+        return post
+    limits.check_posting_rate(editor)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        PostRevision.objects.create(
+            post=locked,
+            editor=editor,
+            edited_at=now,
+            title=thread.title if locked.is_opening else "",
+            body_source=locked.body_source,
+            body_html=locked.body_html,
+        )
+        html, mentioned = _render(thread, body)
+        locked.body_source, locked.body_html, locked.edited_at = body, html, now
+        locked.save(update_fields=["body_source", "body_html", "edited_at"])
+        if new_title is not None and new_title != thread.title:
+            Thread.objects.filter(pk=thread.pk).update(title=new_title)
+            thread.title = new_title
+        _record_mentions(locked, mentioned)
+    return locked
+
+
+def _check_moderator(member: Member, group: WorkingGroup) -> None:
+    if not visibility.can_moderate(member, group):
+        raise PermissionDenied(_("Only the group's moderators can do that."))
+
+
+def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
+    """Hide a post from readers; its text stays for the audit trail."""
+    _check_moderator(moderator, post.thread.group)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for removing the post."))
+    if len(reason) > limits.REASON_MAX:
+        raise ValidationError(
+            _("A reason can be at most %(max)d characters.") % {"max": limits.REASON_MAX}
+        )
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.status == PostStatus.REMOVED:
+            return locked
+        was_counted = locked.status == PostStatus.PUBLISHED and not locked.is_opening
+        locked.status = PostStatus.REMOVED
+        locked.removed_at, locked.removed_by, locked.removed_reason = (
+            timezone.now(),
+            moderator,
+            reason,
+        )
+        locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+        if was_counted:
+            Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") - 1)
+    return locked
+
+
+def restore_post(*, moderator: Member, post: Post) -> Post:
+    """Undo a removal."""
+    _check_moderator(moderator, post.thread.group)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.status != PostStatus.REMOVED:
+            return locked
+        locked.status = PostStatus.PUBLISHED
+        locked.removed_at, locked.removed_by, locked.removed_reason = None, None, ""
+        locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+        if not locked.is_opening:
+            Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") + 1)
+    return locked
+
+
+def set_pinned(*, moderator: Member, thread: Thread, pinned: bool) -> Thread:
+    _check_moderator(moderator, thread.group)
+    Thread.objects.filter(pk=thread.pk).update(pinned=pinned)
+    thread.pinned = pinned
+    return thread
+
+
+def set_locked(*, moderator: Member, thread: Thread, locked: bool) -> Thread:
+    _check_moderator(moderator, thread.group)
+    Thread.objects.filter(pk=thread.pk).update(locked=locked)
+    thread.locked = locked
+    return thread
+
+
+def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Thread:
+    """Move a thread to another group the moderator also moderates; topic tags stay behind."""
+    _check_moderator(moderator, thread.group)
+    _check_moderator(moderator, group)
+    if group.pk == thread.group_id:
+        return thread
+    with transaction.atomic():
+        Thread.objects.filter(pk=thread.pk).update(group=group)
+        thread.tags.remove(*thread.tags.filter(kind=Tag.Kind.TOPIC))
+    thread.group = group
+    return thread
+
+
+def set_tags(
+    *, moderator: Member, thread: Thread, topics: Iterable[str], countries: Iterable[str]
+) -> Thread:
+    """Replace a thread's tags; new topic names become the group's tags."""
+    _check_moderator(moderator, thread.group)
+    names = sorted({" ".join(name.split())[:40] for name in topics if name.strip()})
+    with transaction.atomic():
+        topic_tags = [
+            Tag.objects.get_or_create(
+                group=thread.group,
+                kind=Tag.Kind.TOPIC,
+                name=name,
+                defaults={"created_by": moderator},
+            )[0]
+            for name in names
+        ]
+        tags = _check_tags(thread.group, topic_tags + country_tags(countries))
+        thread.tags.set(tags)
+    return thread
+
+
+def mark_read(*, member: Member, thread: Thread) -> None:
+    """Remember that `member` has read `thread` up to now (one upsert)."""
+    ThreadRead.objects.bulk_create(
+        [ThreadRead(member=member, thread=thread, read_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["member", "thread"],
+        update_fields=["read_at"],
+    )
+
+
+def set_thread_view(*, member: Member, view: str) -> None:
+    if view in ("tree", "flat") and member.thread_view != view:
+        member.thread_view = view
+        member.save(update_fields=["thread_view"])

@@ -1,0 +1,102 @@
+"""Forms for threads and posts. They check shape; actions check rights and limits."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries as all_countries
+
+from forum import limits
+from forum.models import Audience, Tag
+
+
+class ThreadForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=limits.BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Markdown: **bold**, *italic*, > quote, - lists, tables, links. "
+            "Mention a member with @handle."
+        ),
+    )
+    audience = forms.ChoiceField(
+        label=_("Who can read this thread?"),
+        choices=Audience.choices,
+        initial=Audience.GROUP,
+        widget=forms.RadioSelect,
+    )
+    countries = forms.MultipleChoiceField(
+        label=_("Countries (for “selected countries”)"),
+        choices=all_countries,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=Tag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country_tags = forms.MultipleChoiceField(
+        label=_("Country tags"),
+        choices=all_countries,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("Which countries the thread is about."),
+    )
+
+    def __init__(self, *args, group, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Tag.objects.filter(group=group, kind=Tag.Kind.TOPIC)
+        if not self.fields["topics"].queryset.exists():
+            del self.fields["topics"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == Audience.COUNTRIES and not data.get("countries"):
+            self.add_error("countries", _("Choose at least one country."))
+        tags = len(data.get("topics") or []) + len(data.get("country_tags") or [])
+        if tags > limits.TAGS_MAX:
+            raise forms.ValidationError(
+                _("At most %(max)d tags per thread.") % {"max": limits.TAGS_MAX}
+            )
+        return data
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=limits.BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class EditPostForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
+    )
+    body = forms.CharField(
+        label=_("Message"), max_length=limits.BODY_MAX, widget=forms.Textarea(attrs={"rows": 10})
+    )
+
+    def __init__(self, *args, with_title: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_title:
+            del self.fields["title"]
+
+
+class RemovePostForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=limits.REASON_MAX)
+
+
+class TagsForm(forms.Form):
+    topics = forms.CharField(
+        label=_("Topic tags (comma-separated)"), required=False, max_length=800
+    )
+    country_tags = forms.MultipleChoiceField(
+        label=_("Country tags"), choices=all_countries, required=False
+    )

@@ -1,0 +1,68 @@
+"""Size and rate limits on what members write."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+TITLE_MIN, TITLE_MAX = 3, 200
+BODY_MIN, BODY_MAX = 1, 50_000
+TAGS_MAX = 20
+REASON_MAX = 500
+
+
+class RateLimited(ValidationError):
+    """Too many writes in the current window."""
+
+
+def consume(key: str, *, limit: int, window: int) -> bool:
+    """Count one use of `key`; return False once more than `limit` fall in one window."""
+    bucket = f"limit:{key}:{int(time.time() // window)}"
+    if cache.add(bucket, 1, timeout=window * 2):
+        return True
+    try:
+        return cache.incr(bucket) <= limit
+    except ValueError:  # the bucket expired between add and incr
+        cache.add(bucket, 1, timeout=window * 2)
+        return True
+
+
+def check_posting_rate(member) -> None:
+    """Refuse a post when `member` has posted too often in the last minute."""
+    limit = getattr(settings, "FORUM_POSTS_PER_MINUTE", 6)
+    if not consume(f"post:{member.pk}", limit=limit, window=60):
+        raise RateLimited(
+            _(
+                "You are posting too quickly. Please wait a minute and try again; "
+                "your text has been kept."
+            ),
+            code="rate_limited",
+        )
+
+
+def check_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise ValidationError(
+            _("A title needs %(min)d to %(max)d characters (it has %(n)d).")
+            % {"min": TITLE_MIN, "max": TITLE_MAX, "n": len(title)},
+            code="title_length",
+        )
+    return title
+
+
+def check_body(body: str) -> str:
+    body = body.replace("\r\n", "\n").strip("\n")
+    if not body.strip():
+        raise ValidationError(_("Write something before posting."), code="body_empty")
+    if len(body) > BODY_MAX:
+        raise ValidationError(
+            _("A post can be at most %(max)d characters long (this one has %(n)d).")
+            % {"max": BODY_MAX, "n": len(body)},
+            code="body_length",
+        )
+    return body

@@ -1,0 +1,299 @@
+"""Thread lists, thread pages, posting, editing and the moderators' buttons."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.mfa import redirect_to_mfa_setup
+from forum import visibility
+from forum.actions import threads as actions
+from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
+from forum.models import Role, Thread, ThreadRead
+from forum.models.groups import MODERATING_ROLES
+
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 20
+
+
+def _apply_errors(form: Form, error: ValidationError | PermissionDenied) -> None:
+    """Show an action's refusal on the form, keeping what the member typed."""
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            form.add_error(None, message)
+    else:
+        form.add_error(None, str(error) or _("You are not allowed to do that."))
+
+
+@login_required
+def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's threads: pinned first, then by last activity, with unread markers."""
+    group = visibility.get_group_or_404(request.user, slug)
+    role = visibility.role_in(request.user, group)
+    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), member=request.user).values(
+        "read_at"
+    )[:1]
+    threads = (
+        visibility.visible_threads(request.user, group)
+        .select_related("author")
+        .prefetch_related("tags")
+        .annotate(read_at=Subquery(read_at))
+        .order_by("-pinned", "-last_activity_at", "-pk")
+    )
+    tag = request.GET.get("tag")
+    if tag:
+        threads = threads.filter(tags__name=tag)
+    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "forum/group_threads.html",
+        {
+            "group": group,
+            "page": page,
+            "tag": tag,
+            "role": Role(role) if role else None,
+            "can_chair": visibility.can_chair(request.user, group),
+            "can_start": visibility.can_start_thread(request.user, group),
+            "countries": visibility.group_country_counts(request.user, group),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
+    group = visibility.get_group_or_404(request.user, slug)
+    form = ThreadForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            thread = actions.create_thread(
+                author=request.user,
+                group=group,
+                title=data["title"],
+                body=data["body"],
+                audience=data["audience"],
+                countries=data.get("countries") or [],
+                tags=list(data.get("topics") or [])
+                + actions.country_tags(data.get("country_tags") or []),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _apply_errors(form, error)
+        else:
+            return redirect(thread.get_absolute_url())
+    return render(
+        request,
+        "forum/thread_new.html",
+        {"group": group, "form": form, "my_country": request.user.country},
+    )
+
+
+def _thread_context(request: HttpRequest, thread: Thread) -> dict[str, object]:
+    role = visibility.role_in(request.user, thread.group)
+    moderator = request.user.is_staff or role in MODERATING_ROLES
+    return {"role": role, "moderator": moderator}
+
+
+@login_required
+def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    thread = visibility.get_thread_or_404(request.user, pk)
+    view = request.GET.get("view")
+    if view in ("tree", "flat"):
+        actions.set_thread_view(member=request.user, view=view)
+    view = request.user.thread_view
+    context = _thread_context(request, thread)
+    posts = (
+        visibility.visible_posts(request.user, thread, moderator=context["moderator"])
+        .select_related("author", "parent__author")
+        .order_by("path" if view == "tree" else "number")
+    )
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    actions.mark_read(member=request.user, thread=thread)
+    return render(
+        request,
+        "forum/thread.html",
+        {
+            **context,
+            "thread": thread,
+            "group": thread.group,
+            "page": page,
+            "view": view,
+            "tags": list(thread.tags.all()),
+            "can_reply": visibility.can_reply(request.user, thread, role=context["role"]),
+            "reply_form": ReplyForm(),
+            "move_groups": visibility.visible_groups(request.user).exclude(pk=thread.group_id),
+        },
+    )
+
+
+@login_required
+def post_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """Send a link to one post to the page of its thread that shows it."""
+    post = visibility.get_post_or_404(request.user, pk)
+    moderator = visibility.can_moderate(request.user, post.thread.group)
+    visible = visibility.visible_posts(request.user, post.thread, moderator=moderator)
+    if request.user.thread_view == "flat":
+        before = visible.filter(number__lt=post.number).count()
+    else:
+        before = visible.filter(path__lt=post.path).count()
+    page = before // POSTS_PER_PAGE + 1
+    url = post.thread.get_absolute_url()
+    return redirect(f"{url}?page={page}#p{post.number}" if page > 1 else f"{url}#p{post.number}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_to_post(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = visibility.get_post_or_404(request.user, pk)
+    thread = parent.thread
+    initial = {}
+    if request.GET.get("quote") and parent.status != "removed":
+        initial["body"] = actions.quote_source(parent)
+    form = ReplyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = actions.reply(author=request.user, parent=parent, body=form.cleaned_data["body"])
+        except (ValidationError, PermissionDenied) as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("post", pk=post.pk)
+    return render(
+        request,
+        "forum/reply.html",
+        {"thread": thread, "group": thread.group, "parent": parent, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
+    post = visibility.get_post_or_404(request.user, pk)
+    if not visibility.can_edit_post(request.user, post):
+        raise Http404("No such post.")
+    if (
+        post.author_id != request.user.pk
+        and (response := redirect_to_mfa_setup(request)) is not None
+    ):
+        return response
+    form = EditPostForm(
+        request.POST or None,
+        with_title=post.is_opening,
+        initial={"title": post.thread.title, "body": post.body_source},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_post(
+                editor=request.user,
+                post=post,
+                body=form.cleaned_data["body"],
+                title=form.cleaned_data.get("title"),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("post", pk=post.pk)
+    return render(
+        request, "forum/post_edit.html", {"post": post, "thread": post.thread, "form": form}
+    )
+
+
+@login_required
+def post_history(request: HttpRequest, pk: int) -> HttpResponse:
+    post = visibility.get_post_or_404(request.user, pk)
+    if not visibility.can_view_revisions(request.user, post):
+        raise Http404("No such post.")
+    return render(
+        request,
+        "forum/post_history.html",
+        {
+            "post": post,
+            "thread": post.thread,
+            "revisions": post.revisions.select_related("editor"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_post(request: HttpRequest, pk: int) -> HttpResponse:
+    post = visibility.get_post_or_404(request.user, pk)
+    if not visibility.can_moderate(request.user, post.thread.group):
+        raise Http404("No such post.")
+    if (response := redirect_to_mfa_setup(request)) is not None:
+        return response
+    form = RemovePostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.remove_post(
+                moderator=request.user, post=post, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The post was removed."))
+            return redirect("post", pk=post.pk)
+    return render(
+        request, "forum/post_remove.html", {"post": post, "thread": post.thread, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def restore_post(request: HttpRequest, pk: int) -> HttpResponse:
+    post = visibility.get_post_or_404(request.user, pk)
+    if not visibility.can_moderate(request.user, post.thread.group):
+        raise Http404("No such post.")
+    if (response := redirect_to_mfa_setup(request)) is not None:
+        return response
+    actions.restore_post(moderator=request.user, post=post)
+    messages.success(request, _("The post was restored."))
+    return redirect("post", pk=post.pk)
+
+
+@login_required
+@require_POST
+def moderate_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pin, unpin, lock, unlock, move or retag a thread."""
+    thread = visibility.get_thread_or_404(request.user, pk)
+    if not visibility.can_moderate(request.user, thread.group):
+        raise Http404("No such thread.")
+    if (response := redirect_to_mfa_setup(request)) is not None:
+        return response
+    action = request.POST.get("action")
+    try:
+        if action in ("pin", "unpin"):
+            actions.set_pinned(moderator=request.user, thread=thread, pinned=action == "pin")
+        elif action in ("lock", "unlock"):
+            actions.set_locked(moderator=request.user, thread=thread, locked=action == "lock")
+        elif action == "move":
+            target = visibility.get_group_or_404(request.user, request.POST.get("group", ""))
+            actions.move_thread(moderator=request.user, thread=thread, group=target)
+        elif action == "tags":
+            form = TagsForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(next(iter(form.errors.values())))
+            actions.set_tags(
+                moderator=request.user,
+                thread=thread,
+                topics=form.cleaned_data["topics"].split(","),
+                countries=form.cleaned_data["country_tags"],
+            )
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The thread was updated."))
+    return redirect(thread.get_absolute_url())
