@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from forum.models import Membership, WorkingGroup
+from forum.models import Membership, Post, Thread, WorkingGroup
 
 
 @admin.register(WorkingGroup)
@@ -16,3 +16,42 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["group", "role", "member__country"]
     search_fields = ["member__email", "member__display_name", "group__name"]
     autocomplete_fields = ["member", "group"]
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    """Read-only: threads change through the forum's own pages and actions."""
+
+    list_display = [
+        "title",
+        "group",
+        "author",
+        "audience",
+        "reply_count",
+        "pinned",
+        "locked",
+        "last_activity_at",
+    ]
+    list_filter = ["group", "audience", "pinned", "locked"]
+    search_fields = ["title", "author__email", "author__display_name"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail keeps removed text; edits go through actions."""
+
+    list_display = ["__str__", "author", "status", "created_at", "edited_at"]
+    list_filter = ["status", "thread__group"]
+    search_fields = ["body_source", "author__email", "thread__title"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -150,6 +150,9 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
     thread = parent.thread
     if not visibility.can_view_thread(author, thread):
         raise PermissionDenied(_("You cannot reply in this thread."))
+    moderator = visibility.can_moderate(author, thread.group)
+    if not visibility.visible_posts(author, thread, moderator=moderator).filter(pk=parent.pk):
+        raise PermissionDenied(_("You cannot reply to that post."))
     if parent.status in (PostStatus.REMOVED, PostStatus.REJECTED):
         raise ValidationError(_("That post was removed; reply to another one."))
     body = limits.check_body(body)

@@ -214,9 +214,9 @@ def test_images_render_as_their_alt_text():
     "text",
     # Real punctuation on purpose: full-width colon, typographic apostrophe.
     [
-        "工作组会议纪要：请在周五之前提交意见。",  # noqa: RUF001
+        "工作组会议纪要：请在周五之前提交意见。",
         "اجتماع الفريق العامل يوم الخميس، يرجى مراجعة المسودة.",
-        "Réunion du groupe de travail : ordre du jour révisé, « à valider » d’ici là.",  # noqa: RUF001
+        "Réunion du groupe de travail : ordre du jour révisé, « à valider » d’ici là.",
     ],
     ids=["chinese", "arabic", "french"],
 )

@@ -40,3 +40,15 @@ def test_demo_member_can_log_in_and_sees_their_groups(db, anonymous_client):
     )
     html = anonymous_client.get("/").content.decode()
     assert "Legal policy" in html and "Meetings" in html
+
+
+def test_demo_threads_respect_their_audience(db):
+    from forum import visibility
+
+    seed()
+    zambian = Member.objects.get(email="member.zm@demo.example")
+    chinese = Member.objects.get(email="member.cn@demo.example")
+    titles = {t.title for t in visibility.visible_threads(zambian)}
+    assert any("Mining code" in t for t in titles)
+    assert not any("仅限中国成员" in t for t in titles)
+    assert any("仅限中国成员" in t.title for t in visibility.visible_threads(chinese))

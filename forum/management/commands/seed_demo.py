@@ -47,6 +47,67 @@ def demo_accounts() -> list[dict[str, str]]:
     return accounts
 
 
+DEMO_THREADS = [
+    {
+        "group": "legal-policy",
+        "author": "member.zm@demo.example",
+        "title": "Mining code amendments in Zambia: what changed in 2026?",
+        "body": "The amended **Mines and Minerals Development Act** is in force. "
+        "Which parts matter most for partners?\n\n"
+        "| Topic | Before | After |\n|---|---|---|\n| Royalty | 5% | 6% |",
+        "audience": "group",
+        "countries": [],
+        "replies": [
+            ("chair.cn@demo.example", None, "Thank you. Could you share the official gazette?"),
+            ("member.zm@demo.example", 0, "Here it is: https://www.parliament.gov.zm/"),
+        ],
+    },
+    {
+        "group": "legal-policy",
+        "author": "member.cn@demo.example",
+        "title": "境外投资备案流程（仅限中国成员）",
+        "body": "请各单位在月底前提交**备案材料**。",
+        "audience": "domestic",
+        "countries": [],
+        "replies": [("trusted.cn@demo.example", None, "收到，谢谢。")],
+    },
+    {
+        "group": "project-promotion",
+        "author": "trusted.ke@demo.example",
+        "title": "Solar mini-grids: looking for partners in Kenya and Egypt",
+        "body": "We are preparing a docking session for solar mini-grid projects.",
+        "audience": "countries",
+        "countries": ["EG"],
+        "replies": [("moderator.eg@demo.example", None, "Interested — let us talk.")],
+    },
+]
+
+
+def seed_threads() -> None:
+    """Start the demo threads once, through the same actions the pages use."""
+    from forum.actions import threads as actions
+    from forum.models import Thread
+
+    for spec in DEMO_THREADS:
+        group = WorkingGroup.objects.get(slug=spec["group"])
+        if Thread.objects.filter(group=group, title=spec["title"]).exists():
+            continue
+        thread = actions.create_thread(
+            author=Member.objects.get(email=spec["author"]),
+            group=group,
+            title=spec["title"],
+            body=spec["body"],
+            audience=spec["audience"],
+            countries=spec["countries"],
+        )
+        posts = [thread.posts.get()]
+        for email, parent_index, body in spec["replies"]:
+            parent = posts[0] if parent_index is None else posts[parent_index + 1]
+            posts.append(
+                actions.reply(author=Member.objects.get(email=email), parent=parent, body=body)
+            )
+
+
 class Command(BaseCommand):
     help = "Create demo members (idempotent) and print their logins."
 
@@ -109,6 +170,7 @@ class Command(BaseCommand):
                 defaults={"verified": True, "primary": True},
             )
             rows.append((staff.email, "staff", "CN", "*"))
+        seed_threads()
         for row in rows:
             self.stdout.write("\t".join(row))
         self.stderr.write(
