@@ -66,8 +66,8 @@ lock:
 	var/uv/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes --no-header -o requirements/dev.lock
 
 messages: install-dev
-	$(PY) manage.py makemessages -l zh_Hans -l fr -l ar --no-obsolete -i ".venv/*" -i "var/*"
-	$(PY) manage.py compilemessages -i ".venv" -i "var"
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l fr -l ar --no-obsolete -i ".venv/*" -i "var/*" -i "tests/*" -i "bench/*"
+	DEBUG=1 $(PY) manage.py compilemessages -i .venv -i var
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

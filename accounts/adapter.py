@@ -55,7 +55,7 @@ class AccountAdapter(DefaultAccountAdapter):
             _("Welcome, %(name)s. You are now a member of %(groups)s.")
             % {
                 "name": user.display_name,
-                "groups": ", ".join(g.name for g in invitation.groups.all()),
+                "groups": ", ".join(_(g.name) for g in invitation.groups.all()),
             },
         )
         return user

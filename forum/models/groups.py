@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Role(models.TextChoices):
@@ -71,3 +72,15 @@ class Membership(models.Model):
     @property
     def moderates(self) -> bool:
         return self.role in MODERATING_ROLES
+
+
+# The data migration stores these in English; templates translate them with
+# {% translate group.name %}. Listed here so that makemessages finds them.
+BUILT_IN_GROUP_TEXTS = (
+    gettext_noop("Legal policy"),
+    gettext_noop("Project promotion"),
+    gettext_noop("Meetings"),
+    gettext_noop("Laws, regulations and risk notes for each host country."),
+    gettext_noop("Project opportunities and matchmaking (docking) between partners."),
+    gettext_noop("The annual forum meeting, visits, and online sessions with live chat."),
+)

@@ -36,7 +36,7 @@ def manage_members(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(
                     request,
                     _("%(name)s was removed from %(group)s.")
-                    % {"name": membership.member.display_name, "group": group.name},
+                    % {"name": membership.member.display_name, "group": _(group.name)},
                 )
             else:
                 memberships.change_role(
