@@ -1,5 +1,9 @@
 """WebSocket URL routes. Consumers live in forum/consumers/."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from forum.consumers.groups import GroupConsumer
+
+websocket_urlpatterns = [
+    path("ws/groups/<slug:slug>/", GroupConsumer.as_asgi()),
+]

@@ -6,6 +6,7 @@ whether something exists raise Http404 both for "missing" and "not yours".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -266,3 +267,57 @@ def members_who_see(thread: Thread, handles: set[str]) -> QuerySet[Member]:
         return members.filter(in_group | Q(is_staff=True))
     countries = AudienceCountry.objects.filter(thread=thread).values("country")
     return members.filter((in_group & Q(country__in=countries)) | Q(is_staff=True))
+
+
+# --- events: who receives what, decided without a query ----------------------------
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What a socket knows about its member, so delivery never touches the database."""
+
+    member_id: int
+    country: str
+    staff: bool
+    moderator: bool
+
+
+def reader_for(member: Member, group: WorkingGroup) -> Reader:
+    """Return the Reader for `member` in `group` (one query, at connect time)."""
+    return Reader(
+        member_id=member.pk,
+        country=member.country.code,
+        staff=member.is_staff,
+        moderator=can_moderate(member, group),
+    )
+
+
+def thread_audience(thread: Thread, *, status: str = PostStatus.PUBLISHED, author_id=None):
+    """Return the event audience for something in `thread` with post `status`.
+
+    Published and removed things reach the thread's audience; pending and
+    rejected ones only the group's moderators and their author.
+    """
+    countries = (
+        None
+        if thread.audience == Audience.GROUP
+        else sorted(AudienceCountry.objects.filter(thread=thread).values_list("country", flat=True))
+    )
+    restricted = status in (PostStatus.PENDING, PostStatus.REJECTED)
+    return {
+        "countries": countries,
+        "moderators": restricted,
+        "members": [author_id] if author_id else [],
+    }
+
+
+def may_receive(audience: dict, reader: Reader) -> bool:
+    """Return whether an event with `audience` may reach `reader`'s socket."""
+    if reader.member_id in audience.get("members", ()):
+        return True
+    if reader.staff:
+        return True
+    countries = audience.get("countries")
+    if audience.get("moderators"):
+        return reader.moderator and (countries is None or reader.country in countries)
+    return countries is None or reader.country in countries

@@ -209,3 +209,9 @@ def domestic_thread(start_thread, member):
 @pytest.fixture
 def posting_unlimited(settings):
     settings.FORUM_POSTS_PER_MINUTE = 10_000
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the
+    main thread for the rest of the session, which async tests cannot share."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))

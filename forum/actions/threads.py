@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from accounts.models import Member
-from forum import limits, rendering, visibility
+from forum import events, limits, rendering, visibility
 from forum.models import (
     Audience,
     AudienceCountry,
@@ -48,6 +48,24 @@ def _render(thread: Thread, body: str) -> tuple[str, list[Member]]:
     html = rendering.render_markdown(body, mentions=links)
     # A handle inside code stays text: only linked members count as mentioned.
     return html, [m for m in mentioned if f'href="{links[m.handle]}"' in html]
+
+
+def _emit(
+    thread: Thread,
+    type_: str,
+    payload: dict,
+    *,
+    status: str = PostStatus.PUBLISHED,
+    author_id: int | None = None,
+    group_id: int | None = None,
+) -> None:
+    """Log an event for the thread's group, to be published when the transaction commits."""
+    events.record(
+        stream_key=events.group_stream(group_id or thread.group_id),
+        type_=type_,
+        payload=payload,
+        audience=visibility.thread_audience(thread, status=status, author_id=author_id),
+    )
 
 
 def _record_mentions(post: Post, mentioned: list[Member]) -> None:
@@ -142,6 +160,13 @@ def create_thread(
             created_at=now,
         )
         _record_mentions(post, mentioned)
+        _emit(
+            thread,
+            events.THREAD_CREATED,
+            {**events.thread_payload(thread), "post": events.post_payload(post)},
+            status=post.status,
+            author_id=author.pk,
+        )
     return thread
 
 
@@ -189,6 +214,13 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
             changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
         Thread.objects.filter(pk=locked.pk).update(**changes)
         _record_mentions(post, mentioned)
+        _emit(
+            locked,
+            events.POST_CREATED,
+            events.post_payload(post),
+            status=status,
+            author_id=author.pk,
+        )
     return post
 
 
@@ -229,7 +261,15 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
         if new_title is not None and new_title != thread.title:
             Thread.objects.filter(pk=thread.pk).update(title=new_title)
             thread.title = new_title
+            _emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
         _record_mentions(locked, mentioned)
+        _emit(
+            thread,
+            events.POST_EDITED,
+            events.post_payload(locked),
+            status=locked.status,
+            author_id=locked.author_id,
+        )
     return locked
 
 
@@ -262,6 +302,11 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
         locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
         if was_counted:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") - 1)
+        _emit(
+            post.thread,
+            events.POST_REMOVED,
+            {"id": locked.pk, "thread": locked.thread_id, "number": locked.number},
+        )
     return locked
 
 
@@ -277,20 +322,26 @@ def restore_post(*, moderator: Member, post: Post) -> Post:
         locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
         if not locked.is_opening:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") + 1)
+        locked.author = post.author
+        _emit(post.thread, events.POST_RESTORED, events.post_payload(locked))
     return locked
 
 
 def set_pinned(*, moderator: Member, thread: Thread, pinned: bool) -> Thread:
     _check_moderator(moderator, thread.group)
-    Thread.objects.filter(pk=thread.pk).update(pinned=pinned)
-    thread.pinned = pinned
+    with transaction.atomic():
+        Thread.objects.filter(pk=thread.pk).update(pinned=pinned)
+        thread.pinned = pinned
+        _emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
     return thread
 
 
 def set_locked(*, moderator: Member, thread: Thread, locked: bool) -> Thread:
     _check_moderator(moderator, thread.group)
-    Thread.objects.filter(pk=thread.pk).update(locked=locked)
-    thread.locked = locked
+    with transaction.atomic():
+        Thread.objects.filter(pk=thread.pk).update(locked=locked)
+        thread.locked = locked
+        _emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
     return thread
 
 
@@ -300,10 +351,15 @@ def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Th
     _check_moderator(moderator, group)
     if group.pk == thread.group_id:
         return thread
+    old_group_id = thread.group_id
     with transaction.atomic():
         Thread.objects.filter(pk=thread.pk).update(group=group)
         thread.tags.remove(*thread.tags.filter(kind=Tag.Kind.TOPIC))
-    thread.group = group
+        thread.group = group
+        payload = events.thread_payload(thread)
+        # Readers of the old group drop it; readers of the new one see it arrive.
+        _emit(thread, events.THREAD_UPDATED, payload, group_id=old_group_id)
+        _emit(thread, events.THREAD_UPDATED, payload, group_id=group.pk)
     return thread
 
 

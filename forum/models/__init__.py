@@ -1,3 +1,4 @@
+from forum.models.events import Event, EventStream
 from forum.models.groups import Membership, Role, WorkingGroup
 from forum.models.threads import (
     Audience,
@@ -14,6 +15,8 @@ from forum.models.threads import (
 __all__ = [
     "Audience",
     "AudienceCountry",
+    "Event",
+    "EventStream",
     "Membership",
     "Mention",
     "Post",

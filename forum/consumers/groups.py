@@ -1,0 +1,163 @@
+"""/ws/groups/<slug>/: live events of one working group. Thin: check, validate, delegate."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from forum import events, visibility
+from forum.consumers.hub import hub
+from forum.models import WorkingGroup
+
+MAX_FRAME_BYTES = 64 * 1024
+# Token bucket per socket: a burst of 20 frames, refilled at 10 per second.
+RATE_BURST, RATE_PER_SECOND = 20, 10.0
+
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NOT_ALLOWED = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+class ClientError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@database_sync_to_async
+def _open(member, slug: str):
+    """Return (group, reader) or a close code."""
+    group = WorkingGroup.objects.filter(slug=slug).first()
+    if group is None:
+        return CLOSE_NOT_FOUND
+    if not (member.is_staff or visibility.role_in(member, group)):
+        return CLOSE_NOT_ALLOWED
+    return group, visibility.reader_for(member, group)
+
+
+@database_sync_to_async
+def _replay(stream_key: str, after: int, reader: visibility.Reader) -> list[tuple[int, str]]:
+    return [
+        (event.seq, events.encode(event.type, event.seq, event.payload))
+        for event in events.events_after(stream_key, after)
+        if visibility.may_receive(event.audience, reader)
+    ]
+
+
+@database_sync_to_async
+def _last_seq(stream_key: str) -> int:
+    from forum.models import EventStream
+
+    return (
+        EventStream.objects.filter(key=stream_key).values_list("last_seq", flat=True).first() or 0
+    )
+
+
+class GroupConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        await self.accept()  # accept first, so refusals can carry a close code
+        member = self.scope.get("user")
+        if member is None or not member.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        opened = await _open(member, self.scope["url_route"]["kwargs"]["slug"])
+        if isinstance(opened, int):
+            await self.close(code=opened)
+            return
+        self.group, self.reader = opened
+        self.stream_key = events.group_stream(self.group.pk)
+        self.last_seq = 0
+        self.resuming = False
+        self.held: list[tuple[int, str]] = []
+        self.tokens, self.refilled = float(RATE_BURST), time.monotonic()
+        await hub().join(self.stream_key, self)
+        self.joined = True
+        await self.send_json({"type": "hello", "seq": await _last_seq(self.stream_key)})
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "joined", False):
+            await hub().leave(self.stream_key, self)
+            self.joined = False
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    # --- from the hub ----------------------------------------------------------------
+
+    async def deliver(self, seq: int, frame: str) -> None:
+        if self.resuming:
+            self.held.append((seq, frame))
+            return
+        if seq <= self.last_seq:
+            return  # already sent by a replay
+        self.last_seq = seq
+        await self.send(text_data=frame)
+
+    async def control(self, message: dict) -> None:
+        if message["action"] == "close" and message.get("group") in (None, self.group.pk):
+            await hub().leave(self.stream_key, self)
+            self.joined = False
+            await self.close(code=message.get("code", CLOSE_NOT_ALLOWED))
+        elif message["action"] == "reader" and message.get("group") == self.group.pk:
+            self.reader = visibility.Reader(**message["reader"])
+
+    # --- from the client -------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        try:
+            frame = self._parse(text_data, bytes_data)
+            handler = {"resume": self._resume, "ping": self._ping}.get(frame["type"])
+            if handler is None:
+                raise ClientError("unknown_type", _("Unknown frame type."))
+            await handler(frame)
+        except ClientError as error:
+            await self.send_json({"type": "error", "code": error.code, "message": error.message})
+
+    def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict:
+        now = time.monotonic()
+        self.tokens = min(RATE_BURST, self.tokens + (now - self.refilled) * RATE_PER_SECOND)
+        self.refilled = now
+        if self.tokens < 1:
+            raise ClientError("rate_limited", _("Too many frames; slow down."))
+        self.tokens -= 1
+        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
+        if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+            raise ClientError("frame_too_large", _("Frames are limited to 64 KB."))
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            raise ClientError("bad_json", _("Frames must be JSON objects.")) from None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            raise ClientError("bad_frame", _("Frames must be JSON objects with a type."))
+        return frame
+
+    async def _ping(self, frame: dict) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def _resume(self, frame: dict) -> None:
+        after = frame.get("after")
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise ClientError("bad_frame", _("resume needs a non-negative integer 'after'."))
+        self.resuming, self.held = True, []
+        try:
+            try:
+                missed = await _replay(self.stream_key, after, self.reader)
+            except events.ResyncNeeded:
+                self.last_seq = await _last_seq(self.stream_key)
+                await self.send_json({"type": "resync", "seq": self.last_seq})
+                missed = []
+            else:
+                self.last_seq = max(self.last_seq, after)
+            for seq, text in missed:
+                if seq > self.last_seq:
+                    self.last_seq = seq
+                    await self.send(text_data=text)
+        finally:
+            self.resuming = False
+        held, self.held = self.held, []
+        for seq, text in sorted(held):
+            await self.deliver(seq, text)

@@ -1,0 +1,177 @@
+"""Event names, payloads, the durable event log, and publishing after commit.
+
+The only module that talks to the channel layer. Actions call `record()` inside
+their transaction; the event is published when (and only if) it commits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from forum.models import Event, EventStream
+
+logger = logging.getLogger(__name__)
+
+THREAD_CREATED = "thread.created"
+THREAD_UPDATED = "thread.updated"
+POST_CREATED = "post.created"
+POST_EDITED = "post.edited"
+POST_REMOVED = "post.removed"
+POST_RESTORED = "post.restored"
+POST_APPROVED = "post.approved"
+POST_REJECTED = "post.rejected"
+
+# How many missed events a resume may replay before the client is told to reload.
+REPLAY_LIMIT = 500
+
+
+def group_stream(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+def layer_group(stream_key: str) -> str:
+    """Return the channel-layer group name for a stream (names allow [a-zA-Z0-9._-])."""
+    return "stream." + stream_key.replace(":", ".")
+
+
+def member_channel_group(member_id: int) -> str:
+    """Control messages for every socket of one member (logout, removal)."""
+    return f"member.{member_id}"
+
+
+def encode(type_: str, seq: int, data: dict[str, Any]) -> str:
+    """Encode a server event frame once; every recipient gets the same text."""
+    return json.dumps({"type": type_, "seq": seq, "data": data}, separators=(",", ":"))
+
+
+def record(*, stream_key: str, type_: str, payload: dict[str, Any], audience: dict) -> Event:
+    """Append an event to `stream_key` inside the caller's transaction; publish on commit."""
+    stream, _created = EventStream.objects.get_or_create(key=stream_key)
+    EventStream.objects.filter(pk=stream.pk).update(last_seq=F("last_seq") + 1)
+    seq = EventStream.objects.values_list("last_seq", flat=True).get(pk=stream.pk)
+    event = Event.objects.create(
+        stream=stream, seq=seq, type=type_, payload=payload, audience=audience
+    )
+    transaction.on_commit(lambda: publish(stream_key, event))
+    return event
+
+
+def publish(stream_key: str, event: Event) -> None:
+    """Send a committed event to every process serving the stream; never raise.
+
+    A failed broadcast loses nothing: the event is in the log, and clients
+    catch up with a resume.
+    """
+    message = {
+        "type": "stream.event",
+        "key": stream_key,
+        "seq": event.seq,
+        "frame": encode(event.type, event.seq, event.payload),
+        "audience": event.audience,
+    }
+    _send_group(layer_group(stream_key), message)
+
+
+def send_control(member_id: int, action: str, **fields: Any) -> None:
+    """Tell every process to act on one member's sockets (close them, refresh their role)."""
+    _send_group(
+        member_channel_group(member_id),
+        {"type": "member.control", "member_id": member_id, "action": action, **fields},
+    )
+
+
+def close_sockets_on_logout(sender, request, user, **kwargs) -> None:
+    """Signal receiver: a member who signs out stops receiving on every open socket."""
+    if user is not None:
+        send_control(user.pk, "close", code=4401)
+
+
+def _send_group(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.warning(
+            "Could not publish to %s; clients will catch up on resume", group, exc_info=True
+        )
+
+
+class ResyncNeeded(Exception):
+    """The client's position is older than the retained log."""
+
+
+def events_after(stream_key: str, after: int) -> Iterable[Event]:
+    """Return the logged events after `after`, in order, or raise ResyncNeeded."""
+    stream = EventStream.objects.filter(key=stream_key).first()
+    if stream is None or after >= stream.last_seq:
+        return []
+    if stream.last_seq - after > REPLAY_LIMIT:
+        raise ResyncNeeded
+    events = list(Event.objects.filter(stream=stream, seq__gt=after).order_by("seq"))
+    if not events or events[0].seq != after + 1:
+        raise ResyncNeeded  # the events right after `after` were pruned
+    return events
+
+
+def prune(*, older_than: timedelta | None = None) -> int:
+    """Delete events older than the retention period; return how many."""
+    if older_than is None:
+        older_than = timedelta(days=getattr(settings, "EVENT_RETENTION_DAYS", 30))
+    deleted, _detail = Event.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+# --- payloads: enough to show the change without another request -------------------
+
+
+def _member(member) -> dict[str, Any]:
+    return {
+        "id": member.pk,
+        "name": member.display_name,
+        "handle": member.handle,
+        "country": member.country.code,
+    }
+
+
+def post_payload(post) -> dict[str, Any]:
+    return {
+        "id": post.pk,
+        "thread": post.thread_id,
+        "parent": post.parent_id,
+        "number": post.number,
+        "depth": post.depth,
+        "path": post.path,
+        "status": post.status,
+        "author": _member(post.author),
+        "html": post.body_html,
+        "created_at": post.created_at.isoformat(),
+        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+    }
+
+
+def thread_payload(thread) -> dict[str, Any]:
+    return {
+        "id": thread.pk,
+        "group": thread.group.slug,
+        "title": thread.title,
+        "url": thread.get_absolute_url(),
+        "author": _member(thread.author),
+        "audience": thread.audience,
+        "pinned": thread.pinned,
+        "locked": thread.locked,
+        "reply_count": thread.reply_count,
+        "last_activity_at": thread.last_activity_at.isoformat(),
+    }

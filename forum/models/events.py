@@ -1,0 +1,48 @@
+"""The durable event log: what changed, in order, per stream, with its audience."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class EventStream(models.Model):
+    """A sequence of events: one per working group (`group:<id>`), later per meeting room."""
+
+    key = models.CharField(max_length=64, unique=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("event stream")
+        verbose_name_plural = _("event streams")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.last_seq}"
+
+
+class Event(models.Model):
+    """One event, written in the same transaction as the change it reports.
+
+    `audience` decides who may receive it, without a database query:
+    {"countries": [..] or null (whole group), "moderators": bool (only the
+    group's moderators), "members": [ids] (always included, e.g. the author)}.
+    """
+
+    stream = models.ForeignKey(EventStream, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    audience = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["stream", "seq"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "seq"], name="event_seq_per_stream"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream.key}#{self.seq} {self.type}"
