@@ -129,7 +129,7 @@ def events_after(stream_key: str, after: int) -> Iterable[Event]:
 def prune(*, older_than: timedelta | None = None) -> int:
     """Delete events older than the retention period; return how many."""
     if older_than is None:
-        older_than = timedelta(days=getattr(settings, "EVENT_RETENTION_DAYS", 30))
+        older_than = timedelta(days=settings.EVENT_RETENTION_DAYS)
     deleted, _detail = Event.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
 
@@ -175,3 +175,20 @@ def thread_payload(thread) -> dict[str, Any]:
         "reply_count": thread.reply_count,
         "last_activity_at": thread.last_activity_at.isoformat(),
     }
+
+
+def last_seq(stream_key: str) -> int:
+    """Return the stream's latest sequence number (0 before its first event)."""
+    return (
+        EventStream.objects.filter(key=stream_key).values_list("last_seq", flat=True).first() or 0
+    )
+
+
+def with_group_seq(queryset):
+    """Annotate threads with their group's latest seq (`stream_seq`), in the same query."""
+    from django.db.models import CharField, OuterRef, Subquery, Value
+    from django.db.models.functions import Cast, Concat
+
+    key = Concat(Value("group:"), Cast(OuterRef("group_id"), output_field=CharField()))
+    seq = EventStream.objects.filter(key=key).values("last_seq")[:1]
+    return queryset.annotate(stream_seq=Subquery(seq))

@@ -33,7 +33,7 @@ def consume(key: str, *, limit: int, window: int) -> bool:
 
 def check_posting_rate(member) -> None:
     """Refuse a post when `member` has posted too often in the last minute."""
-    limit = getattr(settings, "FORUM_POSTS_PER_MINUTE", 6)
+    limit = settings.FORUM_POSTS_PER_MINUTE
     if not consume(f"post:{member.pk}", limit=limit, window=60):
         raise RateLimited(
             _(

@@ -149,6 +149,10 @@ MFA_TOTP_ISSUER = "Working-group forum"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 
+# Events older than this are pruned (`manage.py prune_events`); older clients resync.
+EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "30"))
+FORUM_POSTS_PER_MINUTE = int(os.environ.get("FORUM_POSTS_PER_MINUTE", "6"))
+
 INVITATION_MAX_AGE = timedelta(days=int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7")))
 
 # --- email -------------------------------------------------------------------

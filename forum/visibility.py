@@ -191,10 +191,16 @@ def _post_status_filter(viewer: Viewer, *, moderated_groups) -> Q:
     return shown | own | moderated
 
 
-def get_thread_or_404(viewer: Viewer, pk: int) -> Thread:
-    """Return thread `pk` if `viewer` may see it; 404 for missing or outside their audience."""
+def get_thread_or_404(viewer: Viewer, pk: int, *, refine=None) -> Thread:
+    """Return thread `pk` if `viewer` may see it; 404 for missing or outside their audience.
+
+    `refine` may add annotations to the one query (a page's live sequence number).
+    """
+    threads = visible_threads(viewer).select_related("group", "author")
+    if refine is not None:
+        threads = refine(threads)
     try:
-        return visible_threads(viewer).select_related("group", "author").get(pk=pk)
+        return threads.get(pk=pk)
     except Thread.DoesNotExist:
         raise Http404("No such thread.") from None
 

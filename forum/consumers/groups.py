@@ -14,6 +14,8 @@ from forum.consumers.hub import hub
 from forum.models import WorkingGroup
 
 MAX_FRAME_BYTES = 64 * 1024
+# At most one typing notice per socket in this many seconds; extras are dropped quietly.
+TYPING_INTERVAL = 3.0
 # Token bucket per socket: a burst of 20 frames, refilled at 10 per second.
 RATE_BURST, RATE_PER_SECOND = 20, 10.0
 
@@ -49,6 +51,13 @@ def _replay(stream_key: str, after: int, reader: visibility.Reader) -> list[tupl
 
 
 @database_sync_to_async
+def _typing_audience(member, group: WorkingGroup, thread_id: int) -> dict | None:
+    """Return the audience of a thread `member` may see in `group`, else None."""
+    thread = visibility.visible_threads(member, group).filter(pk=thread_id).first()
+    return visibility.thread_audience(thread) if thread else None
+
+
+@database_sync_to_async
 def _last_seq(stream_key: str) -> int:
     from forum.models import EventStream
 
@@ -69,14 +78,24 @@ class GroupConsumer(AsyncWebsocketConsumer):
             await self.close(code=opened)
             return
         self.group, self.reader = opened
+        self.member = member
+        self.profile = {
+            "id": member.pk,
+            "name": member.display_name,
+            "handle": member.handle,
+            "country": member.country.code,
+        }
+        self.typing_at = 0.0
+        self.typing_audiences: dict[int, dict | None] = {}
         self.stream_key = events.group_stream(self.group.pk)
         self.last_seq = 0
         self.resuming = False
         self.held: list[tuple[int, str]] = []
         self.tokens, self.refilled = float(RATE_BURST), time.monotonic()
+        # hello first: anything logged after its seq is live or comes with a resume.
+        await self.send_json({"type": "hello", "seq": await _last_seq(self.stream_key)})
         await hub().join(self.stream_key, self)
         self.joined = True
-        await self.send_json({"type": "hello", "seq": await _last_seq(self.stream_key)})
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "joined", False):
@@ -97,6 +116,10 @@ class GroupConsumer(AsyncWebsocketConsumer):
         self.last_seq = seq
         await self.send(text_data=frame)
 
+    async def push(self, frame: str) -> None:
+        """Send an ephemeral frame (presence, typing): no seq, not replayed."""
+        await self.send(text_data=frame)
+
     async def control(self, message: dict) -> None:
         if message["action"] == "close" and message.get("group") in (None, self.group.pk):
             await hub().leave(self.stream_key, self)
@@ -110,7 +133,9 @@ class GroupConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         try:
             frame = self._parse(text_data, bytes_data)
-            handler = {"resume": self._resume, "ping": self._ping}.get(frame["type"])
+            handler = {"resume": self._resume, "ping": self._ping, "typing": self._typing}.get(
+                frame["type"]
+            )
             if handler is None:
                 raise ClientError("unknown_type", _("Unknown frame type."))
             await handler(frame)
@@ -137,6 +162,25 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     async def _ping(self, frame: dict) -> None:
         await self.send_json({"type": "pong"})
+
+    async def _typing(self, frame: dict) -> None:
+        thread_id = frame.get("thread")
+        if not isinstance(thread_id, int) or isinstance(thread_id, bool):
+            raise ClientError("bad_frame", _("typing needs an integer 'thread'."))
+        now = time.monotonic()
+        if now - self.typing_at < TYPING_INTERVAL:
+            return
+        if thread_id not in self.typing_audiences:
+            if len(self.typing_audiences) > 100:
+                self.typing_audiences.clear()
+            self.typing_audiences[thread_id] = await _typing_audience(
+                self.member, self.group, thread_id
+            )
+        audience = self.typing_audiences[thread_id]
+        if audience is None:
+            raise ClientError("not_found", _("No such thread."))
+        self.typing_at = now
+        await hub().typing(self.stream_key, self, thread_id, audience)
 
     async def _resume(self, frame: dict) -> None:
         after = frame.get("after")

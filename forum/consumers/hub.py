@@ -3,13 +3,18 @@
 Each process joins a stream's channel-layer group once, receives each event
 once (already encoded), and writes the same frame to every local socket whose
 reader may see it. Delivery never touches the database.
+
+Presence travels the same way: a process announces when a member's first local
+socket on a stream opens or their last one closes, and answers a newcomer's
+request for a snapshot, so every process knows who is online across processes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Protocol
 
 from channels.layers import get_channel_layer
@@ -21,8 +26,11 @@ logger = logging.getLogger(__name__)
 
 class Subscriber(Protocol):
     reader: visibility.Reader
+    profile: dict
 
     async def deliver(self, seq: int, frame: str) -> None: ...
+
+    async def push(self, frame: str) -> None: ...
 
     async def control(self, message: dict) -> None: ...
 
@@ -33,6 +41,10 @@ class Hub:
     def __init__(self) -> None:
         self.streams: dict[str, set[Subscriber]] = defaultdict(set)
         self.members: dict[int, set[Subscriber]] = defaultdict(set)
+        # Who is online per stream: here (socket counts) and in other processes.
+        self.local: dict[str, Counter[int]] = defaultdict(Counter)
+        self.remote: dict[str, dict[str, dict[int, dict]]] = defaultdict(dict)
+        self.profiles: dict[int, dict] = {}
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
         self.lock = asyncio.Lock()
@@ -47,26 +59,90 @@ class Hub:
         async with self.lock:
             await self._ensure_running()
             layer = get_channel_layer()
-            if not self.streams[stream_key]:
-                await layer.group_add(events.layer_group(stream_key), self.channel)
+            group = events.layer_group(stream_key)
+            first_here = not self.streams[stream_key]
+            if first_here:
+                await layer.group_add(group, self.channel)
             self.streams[stream_key].add(subscriber)
             member_id = subscriber.reader.member_id
             if not self.members[member_id]:
                 await layer.group_add(events.member_channel_group(member_id), self.channel)
             self.members[member_id].add(subscriber)
+            self.profiles[member_id] = subscriber.profile
+            self.local[stream_key][member_id] += 1
+            if first_here:
+                await layer.group_send(
+                    group, {"type": "presence.sync", "key": stream_key, "origin": self.channel}
+                )
+            if self.local[stream_key][member_id] == 1:
+                await self._announce(stream_key, member_id, online=True)
+        await self._push_presence(stream_key)
 
     async def leave(self, stream_key: str, subscriber: Subscriber) -> None:
         async with self.lock:
+            if subscriber not in self.streams.get(stream_key, ()):
+                return
             layer = get_channel_layer()
             self.streams[stream_key].discard(subscriber)
+            member_id = subscriber.reader.member_id
+            self.local[stream_key][member_id] -= 1
+            if self.local[stream_key][member_id] <= 0:
+                del self.local[stream_key][member_id]
+                await self._announce(stream_key, member_id, online=False)
             if not self.streams[stream_key]:
                 del self.streams[stream_key]
+                self.local.pop(stream_key, None)
+                self.remote.pop(stream_key, None)
                 await layer.group_discard(events.layer_group(stream_key), self.channel)
-            member_id = subscriber.reader.member_id
             self.members[member_id].discard(subscriber)
             if not self.members[member_id]:
                 del self.members[member_id]
                 await layer.group_discard(events.member_channel_group(member_id), self.channel)
+        await self._push_presence(stream_key)
+
+    async def typing(self, stream_key: str, subscriber: Subscriber, thread: int, audience):
+        """Tell the stream's readers who may see `thread` that this member is typing in it."""
+        await get_channel_layer().group_send(
+            events.layer_group(stream_key),
+            {
+                "type": "stream.typing",
+                "key": stream_key,
+                "audience": audience,
+                "member_id": subscriber.reader.member_id,
+                "frame": json.dumps(
+                    {"type": "typing", "data": {"thread": thread, "member": subscriber.profile}},
+                    separators=(",", ":"),
+                ),
+            },
+        )
+
+    def online(self, stream_key: str) -> list[dict]:
+        members = {
+            m: self.profiles[m] for m in self.local.get(stream_key, ()) if m in self.profiles
+        }
+        for process in self.remote.get(stream_key, {}).values():
+            members.update(process)
+        return sorted(members.values(), key=lambda p: (p["name"].lower(), p["id"]))
+
+    async def _announce(self, stream_key: str, member_id: int, *, online: bool) -> None:
+        await get_channel_layer().group_send(
+            events.layer_group(stream_key),
+            {
+                "type": "presence.change",
+                "key": stream_key,
+                "origin": self.channel,
+                "member": self.profiles.get(member_id, {"id": member_id}),
+                "online": online,
+            },
+        )
+
+    async def _push_presence(self, stream_key: str) -> None:
+        frame = json.dumps(
+            {"type": "presence", "data": {"online": self.online(stream_key)}},
+            separators=(",", ":"),
+        )
+        for subscriber in list(self.streams.get(stream_key, ())):
+            await subscriber.push(frame)
 
     async def _run(self, layer) -> None:
         while True:
@@ -80,14 +156,50 @@ class Hub:
                 await asyncio.sleep(0.1)
 
     async def dispatch(self, message: dict) -> None:
-        if message.get("type") == "stream.event":
+        kind = message.get("type")
+        if kind == "stream.event":
             audience, seq, frame = message["audience"], message["seq"], message["frame"]
             for subscriber in list(self.streams.get(message["key"], ())):
                 if visibility.may_receive(audience, subscriber.reader):
                     await subscriber.deliver(seq, frame)
-        elif message.get("type") == "member.control":
+        elif kind == "stream.typing":
+            for subscriber in list(self.streams.get(message["key"], ())):
+                if subscriber.reader.member_id != message["member_id"] and (
+                    visibility.may_receive(message["audience"], subscriber.reader)
+                ):
+                    await subscriber.push(message["frame"])
+        elif kind == "member.control":
             for subscriber in list(self.members.get(message["member_id"], ())):
                 await subscriber.control(message)
+        elif kind in ("presence.change", "presence.snapshot", "presence.sync"):
+            await self._presence(message)
+
+    async def _presence(self, message: dict) -> None:
+        key, origin = message["key"], message["origin"]
+        if origin == self.channel or key not in self.streams:
+            return
+        if message["type"] == "presence.sync":
+            # A process just started serving this stream: tell it who is online here.
+            members = [self.profiles[m] for m in self.local.get(key, ()) if m in self.profiles]
+            await get_channel_layer().send(
+                origin,
+                {
+                    "type": "presence.snapshot",
+                    "key": key,
+                    "origin": self.channel,
+                    "members": members,
+                },
+            )
+            return
+        there = self.remote[key].setdefault(origin, {})
+        if message["type"] == "presence.snapshot":
+            there.clear()
+            there.update({m["id"]: m for m in message["members"]})
+        elif message["online"]:
+            there[message["member"]["id"]] = message["member"]
+        else:
+            there.pop(message["member"]["id"], None)
+        await self._push_presence(key)
 
 
 _hubs: dict[int, Hub] = {}

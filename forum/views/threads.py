@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
-from forum import visibility
+from forum import events, visibility
 from forum.actions import threads as actions
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
 from forum.models import Role, Thread, ThreadRead
@@ -63,6 +63,7 @@ def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
             "can_chair": visibility.can_chair(request.user, group),
             "can_start": visibility.can_start_thread(request.user, group),
             "countries": visibility.group_country_counts(request.user, group),
+            "stream_seq": events.last_seq(events.group_stream(group.pk)),
         },
     )
 
@@ -104,7 +105,7 @@ def _thread_context(request: HttpRequest, thread: Thread) -> dict[str, object]:
 
 @login_required
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    thread = visibility.get_thread_or_404(request.user, pk)
+    thread = visibility.get_thread_or_404(request.user, pk, refine=events.with_group_seq)
     view = request.GET.get("view")
     if view in ("tree", "flat"):
         actions.set_thread_view(member=request.user, view=view)
@@ -130,6 +131,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             "can_reply": visibility.can_reply(request.user, thread, role=context["role"]),
             "reply_form": ReplyForm(),
             "move_groups": visibility.visible_groups(request.user).exclude(pk=thread.group_id),
+            "stream_seq": thread.stream_seq or 0,
         },
     )
 

@@ -45,15 +45,19 @@ async def opened(member, slug="legal-policy"):
     assert connected
     hello = await communicator.receive_json_from(timeout=5)
     assert hello["type"] == "hello"
+    presence = await communicator.receive_json_from(timeout=5)
+    assert presence["type"] == "presence"
     return communicator
 
 
-async def frames(communicator, timeout=0.5) -> list[dict]:
+async def frames(communicator, timeout=0.5, *, presence=False) -> list[dict]:
     """Collect every frame that arrives within `timeout` of the previous one."""
     received = []
     # receive_nothing() waits without cancelling the application, unlike a timed-out receive.
     while not await communicator.receive_nothing(timeout=timeout):
-        received.append(await communicator.receive_json_from(timeout=5))
+        frame = await communicator.receive_json_from(timeout=5)
+        if presence or frame["type"] != "presence":
+            received.append(frame)
     return received
 
 
@@ -94,13 +98,13 @@ async def test_new_thread_and_reply_arrive_live_with_seq_and_html(
     thread = await run(actions.create_thread)(
         author=member, group=legal, title="Live thread", body="**hello**"
     )
-    created = await socket.receive_json_from(timeout=5)
+    [created] = await frames(socket)
     assert created["type"] == "thread.created"
     assert created["data"]["title"] == "Live thread"
     assert created["data"]["post"]["html"] == "<p><strong>hello</strong></p>\n"
     opening = await run(lambda: thread.posts.get())()
     await run(actions.reply)(author=member, parent=opening, body="a reply")
-    reply = await socket.receive_json_from(timeout=5)
+    [reply] = await frames(socket)
     assert reply["type"] == "post.created" and reply["seq"] == created["seq"] + 1
     assert reply["data"]["parent"] == opening.pk
     assert reply["data"]["author"]["country"] == "CN"
@@ -242,10 +246,10 @@ async def test_resume_older_than_the_log_answers_resync(member, legal):
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(member, frame, code):
     socket = await opened(member)
     await socket.send_to(text_data=frame)
-    error = await socket.receive_json_from(timeout=5)
+    [error] = await frames(socket)
     assert error["type"] == "error" and error["code"] == code and error["message"]
     await socket.send_json_to({"type": "ping"})
-    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    assert await frames(socket) == [{"type": "pong"}]
     await socket.disconnect()
 
 
@@ -289,3 +293,56 @@ async def test_publishing_failure_loses_nothing(member, legal, monkeypatch):
     thread = await run(actions.create_thread)(author=member, group=legal, title="Kept", body="x")
     assert await run(lambda: thread.posts.count())() == 1
     assert await run(lambda: Event.objects.filter(type="thread.created").count())() == 1
+
+
+async def test_presence_lists_who_is_online_and_updates_on_leave(member, other_country_member):
+    first = await opened(member)
+    second = await opened(other_country_member)
+    [update] = await frames(first, presence=True)
+    online = update["data"]["online"]
+    assert {m["id"] for m in online} == {member.pk, other_country_member.pk}
+    assert {m["country"] for m in online} == {"CN", "ZM"}
+    await second.disconnect()
+    [update] = await frames(first, presence=True)
+    assert [m["id"] for m in update["data"]["online"]] == [member.pk]
+    await first.disconnect()
+
+
+async def test_typing_reaches_others_who_see_the_thread_and_is_throttled(
+    member, other_country_member, make_member, legal
+):
+    thread = await run(actions.create_thread)(
+        author=member, group=legal, title="Domestic typing", body="x", audience="domestic"
+    )
+    colleague = await run(make_member)(country="CN", groups=[legal])
+    typist, same_country, zambian = (
+        await opened(member),
+        await opened(colleague),
+        await opened(other_country_member),
+    )
+    for socket in (typist, same_country, zambian):
+        await frames(socket)
+    await typist.send_json_to({"type": "typing", "thread": thread.pk})
+    await typist.send_json_to({"type": "typing", "thread": thread.pk})  # throttled
+    got = await frames(same_country)
+    assert got == [
+        {
+            "type": "typing",
+            "data": {
+                "thread": thread.pk,
+                "member": {
+                    "id": member.pk,
+                    "name": member.display_name,
+                    "handle": member.handle,
+                    "country": "CN",
+                },
+            },
+        }
+    ]
+    assert await frames(zambian) == []
+    assert await frames(typist) == []  # not echoed to the typist
+    await zambian.send_json_to({"type": "typing", "thread": thread.pk})
+    [error] = await frames(zambian)
+    assert error["code"] == "not_found"
+    for socket in (typist, same_country, zambian):
+        await socket.disconnect()
