@@ -9,11 +9,14 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/wgforum
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/5
 
-.PHONY: help run install install-dev test test-default test-scaleout lint format bench lock messages clean
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: help run run-cluster install install-dev test test-default test-scaleout lint format bench lock messages clean
 
 help:
 	@echo "make run    install, migrate, seed demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test tools and run the suite on SQLite, then PostgreSQL + Redis"
+	@echo "make run-cluster  two Daphne processes (ports 8001, 8002) sharing Redis"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  run the benchmarks in bench/"
 
@@ -43,6 +46,20 @@ run: install
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT) (HTTP and WebSocket, Daphne). Ctrl-C stops."
 	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) forum.asgi:application
+
+# Two Daphne processes sharing events through Redis (REDIS_URL, default the local server).
+run-cluster: install
+	@mkdir -p var
+	@$(PY) -c "import socket,sys,urllib.parse as u; p=u.urlsplit('$(CLUSTER_REDIS_URL)'); socket.create_connection((p.hostname, p.port or 6379), 2)" 2>/dev/null \
+		|| { echo "Redis is not reachable at $(CLUSTER_REDIS_URL); start it or set CLUSTER_REDIS_URL"; exit 1; }
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input -v 0
+	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --no-input -v 0
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):8001 and http://$(HOST):8002, sharing $(CLUSTER_REDIS_URL). Ctrl-C stops both."
+	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
+	for port in 8001 8002; do \
+		DEBUG=$${DEBUG:-1} REDIS_URL=$(CLUSTER_REDIS_URL) $(VENV)/bin/daphne -b $(HOST) -p $$port forum.asgi:application & \
+	done; wait
 
 test: install-dev
 	@scripts/run-tests

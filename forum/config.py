@@ -97,8 +97,9 @@ def caches(redis_url: str | None) -> dict[str, object]:
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "forum.cache.ResilientRedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": "wgforum",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }

@@ -74,7 +74,7 @@ class DaphneServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Daphne exited early:\n{self.log_path.read_text()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return self
             except OSError:

@@ -116,6 +116,11 @@ class GroupConsumer(AsyncWebsocketConsumer):
         self.last_seq = seq
         await self.send(text_data=frame)
 
+    async def resync(self, seq: int) -> None:
+        """The log no longer holds what this socket missed: tell the client to reload."""
+        self.last_seq = seq
+        await self.send_json({"type": "resync", "seq": seq})
+
     async def push(self, frame: str) -> None:
         """Send an ephemeral frame (presence, typing): no seq, not replayed."""
         await self.send(text_data=frame)

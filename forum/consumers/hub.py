@@ -4,6 +4,12 @@ Each process joins a stream's channel-layer group once, receives each event
 once (already encoded), and writes the same frame to every local socket whose
 reader may see it. Delivery never touches the database.
 
+Events reach each process in order and without gaps: the hub remembers the
+last seq it dispatched per stream; a live event that skips ahead (a message lost
+while Redis was down, or two commits published out of order) first pulls the
+missing ones from the event log, and a periodic check catches a lost tail.
+Only that repair path reads the database.
+
 Presence travels the same way: a process announces when a member's first local
 socket on a stream opens or their last one closes, and answers a newcomer's
 request for a snapshot, so every process knows who is online across processes.
@@ -17,11 +23,41 @@ import logging
 from collections import Counter, defaultdict
 from typing import Protocol
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from forum import events, visibility
 
 logger = logging.getLogger(__name__)
+
+# How often the hub compares each stream with the log, and how old a missing
+# event must be before it counts as lost rather than still in flight.
+RECONCILE_SECONDS = 5.0
+IN_FLIGHT_SECONDS = 2.0
+
+
+@database_sync_to_async
+def _log_position(stream_key: str) -> int:
+    return events.last_seq(stream_key)
+
+
+@database_sync_to_async
+def _missed(stream_key: str, after: int, upto: int | None, settled: bool):
+    """Return (seq, frame, audience) of logged events after `after` (up to `upto`)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    found = []
+    for event in events.events_after(stream_key, after):
+        if upto is not None and event.seq >= upto:
+            break
+        if settled and event.created_at > timezone.now() - timedelta(seconds=IN_FLIGHT_SECONDS):
+            break
+        found.append(
+            (event.seq, events.encode(event.type, event.seq, event.payload), event.audience)
+        )
+    return found
 
 
 class Subscriber(Protocol):
@@ -45,15 +81,20 @@ class Hub:
         self.local: dict[str, Counter[int]] = defaultdict(Counter)
         self.remote: dict[str, dict[str, dict[int, dict]]] = defaultdict(dict)
         self.profiles: dict[int, dict] = {}
+        self.seen: dict[str, int] = {}
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
+        self.reconciler: asyncio.Task | None = None
         self.lock = asyncio.Lock()
+        self.order = asyncio.Lock()
 
     async def _ensure_running(self) -> None:
         if self.task is None or self.task.done():
             layer = get_channel_layer()
             self.channel = await layer.new_channel("hub.")
-            self.task = asyncio.get_running_loop().create_task(self._run(layer))
+            loop = asyncio.get_running_loop()
+            self.task = loop.create_task(self._run(layer))
+            self.reconciler = loop.create_task(self._reconcile_forever())
 
     async def join(self, stream_key: str, subscriber: Subscriber) -> None:
         async with self.lock:
@@ -63,6 +104,7 @@ class Hub:
             first_here = not self.streams[stream_key]
             if first_here:
                 await layer.group_add(group, self.channel)
+                self.seen[stream_key] = await _log_position(stream_key)
             self.streams[stream_key].add(subscriber)
             member_id = subscriber.reader.member_id
             if not self.members[member_id]:
@@ -93,6 +135,7 @@ class Hub:
                 del self.streams[stream_key]
                 self.local.pop(stream_key, None)
                 self.remote.pop(stream_key, None)
+                self.seen.pop(stream_key, None)
                 await layer.group_discard(events.layer_group(stream_key), self.channel)
             self.members[member_id].discard(subscriber)
             if not self.members[member_id]:
@@ -158,10 +201,10 @@ class Hub:
     async def dispatch(self, message: dict) -> None:
         kind = message.get("type")
         if kind == "stream.event":
-            audience, seq, frame = message["audience"], message["seq"], message["frame"]
-            for subscriber in list(self.streams.get(message["key"], ())):
-                if visibility.may_receive(audience, subscriber.reader):
-                    await subscriber.deliver(seq, frame)
+            async with self.order:
+                await self._event(
+                    message["key"], message["seq"], message["frame"], message["audience"]
+                )
         elif kind == "stream.typing":
             for subscriber in list(self.streams.get(message["key"], ())):
                 if subscriber.reader.member_id != message["member_id"] and (
@@ -173,6 +216,47 @@ class Hub:
                 await subscriber.control(message)
         elif kind in ("presence.change", "presence.snapshot", "presence.sync"):
             await self._presence(message)
+
+    async def _event(self, key: str, seq: int, frame: str, audience: dict) -> None:
+        """Dispatch one event in order; fill a gap before it from the log."""
+        seen = self.seen.get(key)
+        if seen is None or seq <= seen:
+            return  # not served here any more, or already dispatched
+        if seq > seen + 1:
+            await self._repair(key, upto=seq, settled=False)
+        await self._fan_out(key, seq, frame, audience)
+
+    async def _fan_out(self, key: str, seq: int, frame: str, audience: dict) -> None:
+        self.seen[key] = seq
+        for subscriber in list(self.streams.get(key, ())):
+            if visibility.may_receive(audience, subscriber.reader):
+                await subscriber.deliver(seq, frame)
+
+    async def _repair(self, key: str, *, upto: int | None, settled: bool) -> None:
+        try:
+            missed = await _missed(key, self.seen[key], upto, settled)
+        except events.ResyncNeeded:
+            position = await _log_position(key)
+            self.seen[key] = position
+            for subscriber in list(self.streams.get(key, ())):
+                await subscriber.resync(position)
+            return
+        if missed:
+            logger.info("Replaying %d missed events of %s from the log", len(missed), key)
+        for seq, frame, audience in missed:
+            await self._fan_out(key, seq, frame, audience)
+
+    async def _reconcile_forever(self) -> None:
+        while True:
+            await asyncio.sleep(RECONCILE_SECONDS)
+            try:
+                for key in list(self.streams):
+                    if await _log_position(key) > self.seen.get(key, 0):
+                        async with self.order:
+                            if key in self.seen:
+                                await self._repair(key, upto=None, settled=True)
+            except Exception:
+                logger.exception("Could not compare streams with the event log")
 
     async def _presence(self, message: dict) -> None:
         key, origin = message["key"], message["origin"]

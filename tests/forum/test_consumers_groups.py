@@ -346,3 +346,18 @@ async def test_typing_reaches_others_who_see_the_thread_and_is_throttled(
     assert error["code"] == "not_found"
     for socket in (typist, same_country, zambian):
         await socket.disconnect()
+
+
+async def test_an_event_lost_on_the_way_is_filled_in_from_the_log(member, legal, monkeypatch):
+    socket = await opened(member)
+    thread = await run(actions.create_thread)(author=member, group=legal, title="Gap", body="x")
+    opening = await run(lambda: thread.posts.get())()
+    real_publish = events.publish
+    monkeypatch.setattr(events, "publish", lambda key, event: None)  # the broker loses it
+    await run(actions.reply)(author=member, parent=opening, body="lost on the way")
+    monkeypatch.setattr(events, "publish", real_publish)
+    await run(actions.reply)(author=member, parent=opening, body="arrives live")
+    got = await frames(socket)
+    assert [f["seq"] for f in got] == [1, 2, 3]
+    assert "lost on the way" in got[1]["data"]["html"]
+    await socket.disconnect()
