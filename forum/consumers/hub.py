@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 # How often the hub compares each stream with the log, and how old a missing
 # event must be before it counts as lost rather than still in flight.
 RECONCILE_SECONDS = 5.0
+# Presence changes are gathered and sent as one delta per stream at most this often,
+# so a thousand members connecting at once cost a few frames each, not a thousand.
+PRESENCE_COALESCE_SECONDS = 1.0
 IN_FLIGHT_SECONDS = 2.0
 
 
@@ -82,6 +85,8 @@ class Hub:
         self.remote: dict[str, dict[str, dict[int, dict]]] = defaultdict(dict)
         self.profiles: dict[int, dict] = {}
         self.seen: dict[str, int] = {}
+        self.announced: dict[str, set[int]] = {}
+        self.presence_flush: dict[str, asyncio.Task] = {}
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
         self.reconciler: asyncio.Task | None = None
@@ -118,7 +123,12 @@ class Hub:
                 )
             if self.local[stream_key][member_id] == 1:
                 await self._announce(stream_key, member_id, online=True)
-        await self._push_presence(stream_key)
+            online = self.online(stream_key)
+            if first_here:
+                self.announced[stream_key] = {member["id"] for member in online}
+            snapshot = self._presence_frame({"online": online})
+        await subscriber.push(snapshot)
+        self._presence_changed(stream_key)
 
     async def leave(self, stream_key: str, subscriber: Subscriber) -> None:
         async with self.lock:
@@ -136,12 +146,13 @@ class Hub:
                 self.local.pop(stream_key, None)
                 self.remote.pop(stream_key, None)
                 self.seen.pop(stream_key, None)
+                self.announced.pop(stream_key, None)
                 await layer.group_discard(events.layer_group(stream_key), self.channel)
             self.members[member_id].discard(subscriber)
             if not self.members[member_id]:
                 del self.members[member_id]
                 await layer.group_discard(events.member_channel_group(member_id), self.channel)
-        await self._push_presence(stream_key)
+        self._presence_changed(stream_key)
 
     async def typing(self, stream_key: str, subscriber: Subscriber, thread: int, audience):
         """Tell the stream's readers who may see `thread` that this member is typing in it."""
@@ -179,11 +190,34 @@ class Hub:
             },
         )
 
-    async def _push_presence(self, stream_key: str) -> None:
-        frame = json.dumps(
-            {"type": "presence", "data": {"online": self.online(stream_key)}},
-            separators=(",", ":"),
+    @staticmethod
+    def _presence_frame(data: dict) -> str:
+        return json.dumps({"type": "presence", "data": data}, separators=(",", ":"))
+
+    def _presence_changed(self, stream_key: str) -> None:
+        """Send who joined and left since the last delta, once the burst has settled."""
+        if stream_key not in self.streams or stream_key in self.presence_flush:
+            return
+        self.presence_flush[stream_key] = asyncio.get_running_loop().create_task(
+            self._flush_presence(stream_key)
         )
+
+    async def _flush_presence(self, stream_key: str) -> None:
+        try:
+            await asyncio.sleep(PRESENCE_COALESCE_SECONDS)
+        finally:
+            self.presence_flush.pop(stream_key, None)
+        if stream_key not in self.streams:
+            return
+        online = {member["id"]: member for member in self.online(stream_key)}
+        before = self.announced.get(stream_key, set())
+        self.announced[stream_key] = set(online)
+        joined = [online[m] for m in online.keys() - before]
+        left = sorted(before - online.keys())
+        if not joined and not left:
+            return
+        joined.sort(key=lambda p: (p["name"].lower(), p["id"]))
+        frame = self._presence_frame({"joined": joined, "left": left})
         for subscriber in list(self.streams.get(stream_key, ())):
             await subscriber.push(frame)
 
@@ -283,7 +317,7 @@ class Hub:
             there[message["member"]["id"]] = message["member"]
         else:
             there.pop(message["member"]["id"], None)
-        await self._push_presence(key)
+        self._presence_changed(key)
 
 
 _hubs: dict[int, Hub] = {}

@@ -67,3 +67,16 @@ def sign_in(page, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a page expression from Python: wait_for_function would need eval, which the
+    site's Content-Security-Policy forbids, as it should."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{expression!r} stayed false for {timeout} s")

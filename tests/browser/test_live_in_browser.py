@@ -1,7 +1,7 @@
 """Two members on one thread: replies appear live, and a dropped connection misses nothing."""
 
 from forum.actions import threads as actions
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until
 from tests.conftest import PASSWORD
 
 
@@ -12,7 +12,7 @@ def test_reply_appears_live_and_survives_a_dropped_connection(
     reader = new_page()
     sign_in(reader, member.email, PASSWORD)
     reader.goto(thread.get_absolute_url())
-    reader.wait_for_function("window.forumLive && window.forumLive.state === 'live'")
+    wait_until(reader, "!!window.forumLive && window.forumLive.state === 'live'")
     writer = new_page()
     sign_in(writer, other_country_member.email, PASSWORD)
 
@@ -24,11 +24,11 @@ def test_reply_appears_live_and_survives_a_dropped_connection(
 
     post_reply("First live reply")
     reader.wait_for_selector("article.post >> text=First live reply", timeout=10_000)
-    assert reader.locator("#live-presence").inner_text().count(",") >= 0
+    wait_until(reader, "document.getElementById('live-presence').textContent.includes(',')")
 
     reader.context.set_offline(True)
     reader.evaluate("window.forumLive.drop()")
-    reader.wait_for_function("window.forumLive.state === 'reconnecting'")
+    wait_until(reader, "window.forumLive.state === 'reconnecting'")
     post_reply("Written while you were away")
     post_reply("And another one")
     reader.context.set_offline(False)

@@ -295,16 +295,28 @@ async def test_publishing_failure_loses_nothing(member, legal, monkeypatch):
     assert await run(lambda: Event.objects.filter(type="thread.created").count())() == 1
 
 
-async def test_presence_lists_who_is_online_and_updates_on_leave(member, other_country_member):
+async def test_presence_snapshot_on_connect_then_coalesced_deltas(member, other_country_member):
     first = await opened(member)
-    second = await opened(other_country_member)
-    [update] = await frames(first, presence=True)
-    online = update["data"]["online"]
-    assert {m["id"] for m in online} == {member.pk, other_country_member.pk}
-    assert {m["country"] for m in online} == {"CN", "ZM"}
+    second, _connected, _ = await connect(other_country_member)
+    assert (await second.receive_json_from(timeout=5))["type"] == "hello"
+    snapshot = await second.receive_json_from(timeout=5)
+    assert {m["id"] for m in snapshot["data"]["online"]} == {member.pk, other_country_member.pk}
+    assert {m["country"] for m in snapshot["data"]["online"]} == {"CN", "ZM"}
+    [delta] = await frames(first, timeout=1.5, presence=True)
+    assert delta["data"] == {
+        "joined": [
+            {
+                "id": other_country_member.pk,
+                "name": other_country_member.display_name,
+                "handle": other_country_member.handle,
+                "country": "ZM",
+            }
+        ],
+        "left": [],
+    }
     await second.disconnect()
-    [update] = await frames(first, presence=True)
-    assert [m["id"] for m in update["data"]["online"]] == [member.pk]
+    [delta] = await frames(first, timeout=1.5, presence=True)
+    assert delta["data"] == {"joined": [], "left": [other_country_member.pk]}
     await first.disconnect()
 
 

@@ -107,12 +107,16 @@
     if ("pinned" in t) row.classList.toggle("pinned", !!t.pinned);
     list.insertBefore(row, row.classList.contains("pinned") ? list.firstChild : firstUnpinned);
   }
-  function onPresence(online) {
+  var online = {};
+  function onPresence(data) {
+    if (data.online) { online = {}; data.online.forEach(function (m) { online[m.id] = m; }); }
+    (data.joined || []).forEach(function (m) { online[m.id] = m; });
+    (data.left || []).forEach(function (id) { delete online[id]; });
     if (!presence) return;
-    presence.textContent = "";
-    online.forEach(function (m, i) {
-      presence.appendChild(document.createTextNode((i ? ", " : "") + m.name + " " + flag(m.country)));
-    });
+    var names = Object.keys(online).map(function (id) { return online[id]; })
+      .sort(function (a, b) { return a.name.localeCompare(b.name, lang); })
+      .map(function (m) { return m.name + " " + flag(m.country); });
+    presence.textContent = names.join(", ");
   }
   var typingTimer = null;
   function onTyping(t) {
@@ -132,7 +136,7 @@
       case "post.created": case "post.restored": case "post.approved": onPost(f.data); if (!thread) onThread({ id: f.data.thread }, false); break;
       case "post.edited": onEdited(f.data); break;
       case "post.removed": case "post.rejected": onRemoved(f.data); break;
-      case "presence": onPresence(f.data.online); break;
+      case "presence": onPresence(f.data); break;
       case "typing": onTyping(f.data); break;
     }
   }
