@@ -50,9 +50,13 @@ def invite(
         organization, _created = Organization.objects.get_or_create(
             name=organization_name.strip(), defaults={"country": country}
         )
-        # A new invitation replaces any earlier one still open for the same address.
+        # A new invitation replaces the inviter's own earlier one still open for the address;
+        # other people's invitations stand.
         Invitation.objects.filter(
-            email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+            email__iexact=email,
+            invited_by=inviter,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
         ).update(revoked_at=now)
         invitation = Invitation.objects.create(
             email=email,

@@ -1,5 +1,7 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 
+from accounts.mfa import has_mfa
 from forum.models import Membership, Post, Thread, WorkingGroup
 
 
@@ -55,3 +57,16 @@ class PostAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# Staff sign in through allauth (so its two-factor stage applies), never with the
+# admin's own password-only form, and use the admin only with TOTP set up.
+admin.site.login = secure_admin_login(admin.site.login)
+_admin_has_permission = admin.site.has_permission
+
+
+def _has_permission_with_mfa(request) -> bool:
+    return _admin_has_permission(request) and has_mfa(request.user)
+
+
+admin.site.has_permission = _has_permission_with_mfa

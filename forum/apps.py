@@ -7,10 +7,26 @@ class ForumConfig(AppConfig):
     verbose_name = _("Forum")
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_delete, post_save
 
         from forum import events
+        from forum.models import Membership
 
         user_logged_out.connect(
             events.close_sockets_on_logout, dispatch_uid="forum.close_sockets_on_logout"
+        )
+        # Live sockets hold what their member may see; any change made anywhere (actions,
+        # admin, shell) makes them check again.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                events.membership_changed,
+                sender=Membership,
+                dispatch_uid=f"forum.membership_changed.{signal}",
+            )
+        post_save.connect(
+            events.member_changed,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="forum.member_changed",
         )

@@ -55,13 +55,20 @@ def encode(type_: str, seq: int, data: dict[str, Any]) -> str:
     return json.dumps({"type": type_, "seq": seq, "data": data}, separators=(",", ":"))
 
 
-def record(*, stream_key: str, type_: str, payload: dict[str, Any], audience: dict) -> Event:
+def record(
+    *,
+    stream_key: str,
+    type_: str,
+    payload: dict[str, Any],
+    audience: dict,
+    post_id: int | None = None,
+) -> Event:
     """Append an event to `stream_key` inside the caller's transaction; publish on commit."""
     stream, _created = EventStream.objects.get_or_create(key=stream_key)
     EventStream.objects.filter(pk=stream.pk).update(last_seq=F("last_seq") + 1)
     seq = EventStream.objects.values_list("last_seq", flat=True).get(pk=stream.pk)
     event = Event.objects.create(
-        stream=stream, seq=seq, type=type_, payload=payload, audience=audience
+        stream=stream, seq=seq, type=type_, payload=payload, audience=audience, post_id=post_id
     )
     transaction.on_commit(lambda: publish(stream_key, event))
     return event
@@ -91,6 +98,20 @@ def send_control(member_id: int, action: str, **fields: Any) -> None:
     )
 
 
+def membership_changed(sender, instance, **kwargs) -> None:
+    """Signal receiver: any change to a membership (admin included) rechecks live sockets."""
+    member_id = instance.member_id
+    transaction.on_commit(lambda: send_control(member_id, "recheck"))
+
+
+def member_changed(sender, instance, update_fields=None, **kwargs) -> None:
+    """Signal receiver: country, staff or active changed? Sockets recheck what they may see."""
+    if update_fields is not None and set(update_fields) <= {"last_login", "thread_view"}:
+        return
+    member_id = instance.pk
+    transaction.on_commit(lambda: send_control(member_id, "recheck"))
+
+
 def close_sockets_on_logout(sender, request, user, **kwargs) -> None:
     """Signal receiver: a member who signs out stops receiving on every open socket."""
     if user is not None:
@@ -107,6 +128,19 @@ def _send_group(group: str, message: dict[str, Any]) -> None:
         logger.warning(
             "Could not publish to %s; clients will catch up on resume", group, exc_info=True
         )
+
+
+def redact_post(post_id: int, html: str) -> None:
+    """Rewrite every logged copy of a post's text to `html` (empty once removed).
+
+    Call it in the transaction that edits or removes the post: a later replay then
+    carries only what readers may see now, never a removed or earlier text.
+    """
+    for event in Event.objects.filter(post_id=post_id):
+        body = event.payload.get("post", event.payload)
+        if "html" in body:
+            body["html"] = html
+            event.save(update_fields=["payload"])
 
 
 class ResyncNeeded(Exception):

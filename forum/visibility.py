@@ -6,6 +6,7 @@ whether something exists raise Http404 both for "missing" and "not yours".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     Viewer = Member | AnonymousUser
 
 
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
 def _signed_in(viewer: Viewer) -> bool:
     return bool(viewer and viewer.is_authenticated and viewer.is_active)
 
@@ -51,7 +55,7 @@ def get_group_or_404(viewer: Viewer, slug: str) -> WorkingGroup:
 
     The viewer's role comes along in the same query, so later checks cost nothing.
     """
-    if not _signed_in(viewer):
+    if not _signed_in(viewer) or not _SLUG.fullmatch(slug or ""):
         raise Http404("No such working group.")
     my_role = Membership.objects.filter(group=OuterRef("pk"), member=viewer).values("role")[:1]
     try:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
-from forum import events, visibility
+from forum import visibility
 from forum.models import Membership, Role
 
 
@@ -37,12 +37,6 @@ def change_role(*, actor: Member, membership: Membership, role: str) -> Membersh
             _ensure_chair_remains(locked)
         locked.role = role
         locked.save(update_fields=["role"])
-        reader = visibility.reader_for(locked.member, locked.group)
-        transaction.on_commit(
-            lambda: events.send_control(
-                locked.member_id, "reader", group=locked.group_id, reader=reader.__dict__
-            )
-        )
     return locked
 
 
@@ -52,9 +46,5 @@ def remove_member(*, actor: Member, membership: Membership) -> None:
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         _ensure_chair_remains(locked)
-        member_id, group_id = locked.member_id, locked.group_id
+        # Open sockets of the removed member close at once (forum.events.membership_changed).
         locked.delete()
-        # Open sockets of the removed member stop receiving at once.
-        transaction.on_commit(
-            lambda: events.send_control(member_id, "close", group=group_id, code=4403)
-        )

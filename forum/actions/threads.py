@@ -58,6 +58,7 @@ def _emit(
     status: str = PostStatus.PUBLISHED,
     author_id: int | None = None,
     group_id: int | None = None,
+    post_id: int | None = None,
 ) -> None:
     """Log an event for the thread's group, to be published when the transaction commits."""
     events.record(
@@ -65,6 +66,7 @@ def _emit(
         type_=type_,
         payload=payload,
         audience=visibility.thread_audience(thread, status=status, author_id=author_id),
+        post_id=post_id,
     )
 
 
@@ -166,6 +168,7 @@ def create_thread(
             {**events.thread_payload(thread), "post": events.post_payload(post)},
             status=post.status,
             author_id=author.pk,
+            post_id=post.pk,
         )
     return thread
 
@@ -178,8 +181,11 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
     moderator = visibility.can_moderate(author, thread.group)
     if not visibility.visible_posts(author, thread, moderator=moderator).filter(pk=parent.pk):
         raise PermissionDenied(_("You cannot reply to that post."))
-    if parent.status in (PostStatus.REMOVED, PostStatus.REJECTED):
-        raise ValidationError(_("That post was removed; reply to another one."))
+    if parent.status != PostStatus.PUBLISHED and not (
+        parent.is_opening and parent.status == PostStatus.REMOVED
+    ):
+        # A removed opening post still takes thread-level replies; other hidden posts don't.
+        raise ValidationError(_("That post is not published; reply to another one."))
     body = limits.check_body(body)
     limits.check_posting_rate(author)
     now = timezone.now()
@@ -220,6 +226,7 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
             events.post_payload(post),
             status=status,
             author_id=author.pk,
+            post_id=post.pk,
         )
     return post
 
@@ -246,6 +253,8 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
     limits.check_posting_rate(editor)
     now = timezone.now()
     with transaction.atomic():
+        # Lock order everywhere: thread, then post (avoids deadlocks with reply()).
+        Thread.objects.select_for_update().filter(pk=post.thread_id).first()
         locked = Post.objects.select_for_update().get(pk=post.pk)
         PostRevision.objects.create(
             post=locked,
@@ -261,14 +270,23 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
         if new_title is not None and new_title != thread.title:
             Thread.objects.filter(pk=thread.pk).update(title=new_title)
             thread.title = new_title
-            _emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
+            _emit(
+                thread,
+                events.THREAD_UPDATED,
+                events.thread_payload(thread),
+                status=locked.status,  # the opening post's: a pending thread stays hidden
+                author_id=locked.author_id,
+            )
         _record_mentions(locked, mentioned)
+        # Earlier logged copies now carry the new text: a replay never shows the old one.
+        events.redact_post(locked.pk, html)
         _emit(
             thread,
             events.POST_EDITED,
             events.post_payload(locked),
             status=locked.status,
             author_id=locked.author_id,
+            post_id=locked.pk,
         )
     return locked
 
@@ -289,9 +307,11 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
             _("A reason can be at most %(max)d characters.") % {"max": limits.REASON_MAX}
         )
     with transaction.atomic():
+        Thread.objects.select_for_update().filter(pk=post.thread_id).first()
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.status == PostStatus.REMOVED:
             return locked
+        was_status = locked.status
         was_counted = locked.status == PostStatus.PUBLISHED and not locked.is_opening
         locked.status = PostStatus.REMOVED
         locked.removed_at, locked.removed_by, locked.removed_reason = (
@@ -302,10 +322,14 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
         locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
         if was_counted:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") - 1)
+        # The text leaves the event log too, so no replay can bring it back.
+        events.redact_post(locked.pk, "")
         _emit(
             post.thread,
             events.POST_REMOVED,
             {"id": locked.pk, "thread": locked.thread_id, "number": locked.number},
+            status=was_status,  # who could see it before is who needs to drop it
+            author_id=locked.author_id,
         )
     return locked
 
@@ -314,6 +338,7 @@ def restore_post(*, moderator: Member, post: Post) -> Post:
     """Undo a removal."""
     _check_moderator(moderator, post.thread.group)
     with transaction.atomic():
+        Thread.objects.select_for_update().filter(pk=post.thread_id).first()
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.status != PostStatus.REMOVED:
             return locked
@@ -323,7 +348,7 @@ def restore_post(*, moderator: Member, post: Post) -> Post:
         if not locked.is_opening:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") + 1)
         locked.author = post.author
-        _emit(post.thread, events.POST_RESTORED, events.post_payload(locked))
+        _emit(post.thread, events.POST_RESTORED, events.post_payload(locked), post_id=locked.pk)
     return locked
 
 
@@ -357,9 +382,10 @@ def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Th
         thread.tags.remove(*thread.tags.filter(kind=Tag.Kind.TOPIC))
         thread.group = group
         payload = events.thread_payload(thread)
-        # Readers of the old group drop it; readers of the new one see it arrive.
-        _emit(thread, events.THREAD_UPDATED, payload, group_id=old_group_id)
-        _emit(thread, events.THREAD_UPDATED, payload, group_id=group.pk)
+        # Readers of the old group drop it; readers of the new one see it arrive. Streams
+        # are locked in id order so that two opposite moves cannot deadlock.
+        for group_id in sorted({old_group_id, group.pk}):
+            _emit(thread, events.THREAD_UPDATED, payload, group_id=group_id)
     return thread
 
 

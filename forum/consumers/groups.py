@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -18,6 +19,10 @@ MAX_FRAME_BYTES = 64 * 1024
 TYPING_INTERVAL = 3.0
 # Token bucket per socket: a burst of 20 frames, refilled at 10 per second.
 RATE_BURST, RATE_PER_SECOND = 20, 10.0
+
+# Live events wait until the client says where it is (its first resume), so none can
+# overtake the replay; a client that never resumes starts from hello's seq after this.
+RESUME_WAIT_SECONDS = 3.0
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
@@ -42,6 +47,22 @@ def _open(member, slug: str):
 
 
 @database_sync_to_async
+def _reopen(member_id: int, slug: str):
+    """Check again, from the database, that a connected member may still follow `slug`."""
+    from django.contrib.auth import get_user_model
+
+    member = get_user_model().objects.filter(pk=member_id, is_active=True).first()
+    if member is None:
+        return CLOSE_NOT_SIGNED_IN
+    group = WorkingGroup.objects.filter(slug=slug).first()
+    if group is None:
+        return CLOSE_NOT_FOUND
+    if not (member.is_staff or visibility.role_in(member, group)):
+        return CLOSE_NOT_ALLOWED
+    return member, visibility.reader_for(member, group)
+
+
+@database_sync_to_async
 def _replay(stream_key: str, after: int, reader: visibility.Reader) -> list[tuple[int, str]]:
     return [
         (event.seq, events.encode(event.type, event.seq, event.payload))
@@ -54,7 +75,13 @@ def _replay(stream_key: str, after: int, reader: visibility.Reader) -> list[tupl
 def _typing_audience(member, group: WorkingGroup, thread_id: int) -> dict | None:
     """Return the audience of a thread `member` may see in `group`, else None."""
     thread = visibility.visible_threads(member, group).filter(pk=thread_id).first()
-    return visibility.thread_audience(thread) if thread else None
+    if thread is None:
+        return None
+    # A thread still waiting for review is announced only to whom may see it.
+    status, author_id = thread.posts.filter(parent__isnull=True).values_list("status", "author_id")[
+        0
+    ]
+    return visibility.thread_audience(thread, status=status, author_id=author_id)
 
 
 @database_sync_to_async
@@ -89,15 +116,23 @@ class GroupConsumer(AsyncWebsocketConsumer):
         self.typing_audiences: dict[int, dict | None] = {}
         self.stream_key = events.group_stream(self.group.pk)
         self.last_seq = 0
-        self.resuming = False
+        self.resuming = True  # hold live events until the client's first resume
         self.held: list[tuple[int, str]] = []
         self.tokens, self.refilled = float(RATE_BURST), time.monotonic()
         # hello first: anything logged after its seq is live or comes with a resume.
-        await self.send_json({"type": "hello", "seq": await _last_seq(self.stream_key)})
+        hello_seq = await _last_seq(self.stream_key)
+        await self.send_json({"type": "hello", "seq": hello_seq})
         await hub().join(self.stream_key, self)
         self.joined = True
+        self.first_resume = asyncio.get_running_loop().create_task(self._resume_later(hello_seq))
+
+    async def _resume_later(self, hello_seq: int) -> None:
+        await asyncio.sleep(RESUME_WAIT_SECONDS)
+        await self._resume({"after": hello_seq})
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "first_resume", None) is not None:
+            self.first_resume.cancel()
         if getattr(self, "joined", False):
             await hub().leave(self.stream_key, self)
             self.joined = False
@@ -132,6 +167,12 @@ class GroupConsumer(AsyncWebsocketConsumer):
             await self.close(code=message.get("code", CLOSE_NOT_ALLOWED))
         elif message["action"] == "reader" and message.get("group") == self.group.pk:
             self.reader = visibility.Reader(**message["reader"])
+        elif message["action"] == "recheck":
+            opened = await _reopen(self.member.pk, self.group.slug)
+            if isinstance(opened, int):
+                await self.control({"action": "close", "code": opened})
+            else:
+                self.member, self.reader = opened
 
     # --- from the client -------------------------------------------------------------
 
@@ -191,7 +232,12 @@ class GroupConsumer(AsyncWebsocketConsumer):
         after = frame.get("after")
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             raise ClientError("bad_frame", _("resume needs a non-negative integer 'after'."))
-        self.resuming, self.held = True, []
+        if self.first_resume is not None and self.first_resume is not asyncio.current_task():
+            self.first_resume.cancel()
+        self.first_resume = None
+        # Frames held so far are in the log (published only after commit): the replay
+        # covers them, and the dedupe below drops the copies.
+        self.resuming = True
         try:
             try:
                 missed = await _replay(self.stream_key, after, self.reader)

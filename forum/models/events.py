@@ -34,6 +34,9 @@ class Event(models.Model):
     type = models.CharField(max_length=40)
     payload = models.JSONField()
     audience = models.JSONField()
+    # The post whose text this event carries, so that a removal or an edit can
+    # rewrite the logged copies and a replay never shows text readers may not see.
+    post_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -26,7 +26,8 @@ def manage_members(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     roster = visibility.group_roster(request.user, group)
     if request.method == "POST":
-        membership = roster.filter(pk=request.POST.get("membership")).first()
+        raw_id = request.POST.get("membership", "")
+        membership = roster.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
         if membership is None:
             messages.error(request, _("That member is no longer in this group."))
             return redirect("group_members", slug=group.slug)

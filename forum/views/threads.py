@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -48,9 +48,10 @@ def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
         .annotate(read_at=Subquery(read_at))
         .order_by("-pinned", "-last_activity_at", "-pk")
     )
-    tag = request.GET.get("tag")
+    tag = request.GET.get("tag", "")[:40].replace("\x00", "")
     if tag:
-        threads = threads.filter(tags__name=tag)
+        tagged = Thread.tags.through.objects.filter(thread=OuterRef("pk"), tag__name=tag)
+        threads = threads.filter(Exists(tagged))
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -149,6 +150,15 @@ def post_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     page = before // POSTS_PER_PAGE + 1
     url = post.thread.get_absolute_url()
     return redirect(f"{url}?page={page}#p{post.number}" if page > 1 else f"{url}#p{post.number}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_to_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reply to the thread as a whole: it answers the opening post."""
+    thread = visibility.get_thread_or_404(request.user, pk)
+    opening = thread.posts.filter(parent__isnull=True).values_list("pk", flat=True).first()
+    return reply_to_post(request, opening)
 
 
 @login_required

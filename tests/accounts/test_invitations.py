@@ -304,3 +304,26 @@ def test_accepting_twice_grants_membership_once(chair, legal, make_member):
     with pytest.raises(invitations.InvitationInvalid):
         actions.accept_invitation(invitation=invitation, member=newcomer)
     assert Membership.objects.filter(member=newcomer).count() == 1
+
+
+def test_inviting_an_address_leaves_other_inviters_invitations_alone(chair, staff, legal):
+    from_staff = actions.invite(
+        inviter=staff,
+        email="x@example.org",
+        organization_name="Org",
+        country="KE",
+        groups=[legal],
+        role=Role.MEMBER,
+        base_url="http://testserver/",
+    )
+    actions.invite(
+        inviter=chair,
+        email="x@example.org",
+        organization_name="Org",
+        country="KE",
+        groups=[legal],
+        role=Role.MEMBER,
+        base_url="http://testserver/",
+    )
+    from_staff.refresh_from_db()
+    assert from_staff.state() == "open"

@@ -40,13 +40,16 @@ async def connect(member, slug="legal-policy", origin="http://testserver"):
     return communicator, connected, code
 
 
-async def opened(member, slug="legal-policy"):
+async def opened(member, slug="legal-policy", *, resume=True):
+    """Connect like the page's client: read hello and presence, then resume from hello."""
     communicator, connected, _code = await connect(member, slug)
     assert connected
     hello = await communicator.receive_json_from(timeout=5)
     assert hello["type"] == "hello"
     presence = await communicator.receive_json_from(timeout=5)
     assert presence["type"] == "presence"
+    if resume:
+        await communicator.send_json_to({"type": "resume", "after": hello["seq"]})
     return communicator
 
 
@@ -183,9 +186,9 @@ async def test_pending_post_reaches_only_moderators_and_its_author(
 
     await pending_reply()
     sockets = {
-        "author": await opened(other_country_member),
-        "reader": await opened(member),
-        "moderator": await opened(moderator),
+        "author": await opened(other_country_member, resume=False),
+        "reader": await opened(member, resume=False),
+        "moderator": await opened(moderator, resume=False),
     }
     for socket in sockets.values():
         await socket.send_json_to({"type": "resume", "after": 1})
@@ -201,7 +204,7 @@ async def test_resume_replays_what_was_missed_in_order_then_continues_live(membe
     opening = await run(lambda: thread.posts.get())()
     for n in range(3):
         await run(actions.reply)(author=member, parent=opening, body=f"missed {n}")
-    socket = await opened(member)
+    socket = await opened(member, resume=False)
     await socket.send_json_to({"type": "resume", "after": 2})
     replayed = await frames(socket)
     assert [f["seq"] for f in replayed] == [3, 4]
@@ -216,7 +219,7 @@ async def test_resume_skips_events_the_member_may_not_see(member, other_country_
         author=member, group=legal, title="Hidden", body="x", audience="domestic"
     )
     await run(actions.create_thread)(author=member, group=legal, title="Open to all", body="x")
-    socket = await opened(other_country_member)
+    socket = await opened(other_country_member, resume=False)
     await socket.send_json_to({"type": "resume", "after": 0})
     assert [f["data"]["title"] for f in await frames(socket)] == ["Open to all"]
     await socket.disconnect()
@@ -226,7 +229,7 @@ async def test_resume_older_than_the_log_answers_resync(member, legal):
     await run(actions.create_thread)(author=member, group=legal, title="Old", body="x")
     await run(actions.create_thread)(author=member, group=legal, title="New", body="x")
     await run(lambda: Event.objects.filter(seq=1).delete())()  # pruned
-    socket = await opened(member)
+    socket = await opened(member, resume=False)
     await socket.send_json_to({"type": "resume", "after": 0})
     got = await frames(socket)
     assert got == [{"type": "resync", "seq": 2}]
@@ -372,4 +375,99 @@ async def test_an_event_lost_on_the_way_is_filled_in_from_the_log(member, legal,
     got = await frames(socket)
     assert [f["seq"] for f in got] == [1, 2, 3]
     assert "lost on the way" in got[1]["data"]["html"]
+    await socket.disconnect()
+
+
+async def test_live_event_before_the_first_resume_does_not_swallow_missed_ones(
+    member, other_country_member, legal
+):
+    await run(actions.create_thread)(author=member, group=legal, title="Missed one", body="x")
+    await run(actions.create_thread)(author=member, group=legal, title="Missed two", body="x")
+    socket = await opened(other_country_member, resume=False)
+    # A live event arrives before the client has said where it is...
+    await run(actions.create_thread)(author=member, group=legal, title="Live three", body="x")
+    await socket.send_json_to({"type": "resume", "after": 0})
+    titles = [f["data"]["title"] for f in await frames(socket)]
+    assert titles == ["Missed one", "Missed two", "Live three"]
+    await socket.disconnect()
+
+
+async def test_a_client_that_never_resumes_gets_live_events_after_a_moment(member, legal):
+    socket = await opened(member, resume=False)
+    await run(actions.create_thread)(author=member, group=legal, title="Eventually", body="x")
+    assert await frames(socket, timeout=0.5) == []  # held for the first resume
+    [event] = await frames(socket, timeout=4)
+    assert event["data"]["title"] == "Eventually"
+    await socket.disconnect()
+
+
+async def test_changes_made_outside_the_actions_reach_open_sockets(member, legal):
+    socket = await opened(member)
+
+    @run
+    def admin_deletes_membership():
+        member.memberships.get(group=legal).delete()
+
+    await admin_deletes_membership()
+    assert await closed_with(socket) == 4403
+
+
+async def test_deactivated_member_is_disconnected(member):
+    socket = await opened(member)
+
+    @run
+    def deactivate():
+        member.is_active = False
+        member.save()
+
+    await deactivate()
+    assert await closed_with(socket) == 4401
+
+
+async def test_role_change_takes_effect_on_open_sockets(member, chair, legal):
+    socket = await opened(member)
+    membership = await run(lambda: member.memberships.get(group=legal))()
+    await run(memberships.change_role)(actor=chair, membership=membership, role="moderator")
+    await asyncio.sleep(0.3)
+    await frames(socket)
+    thread = await run(actions.create_thread)(author=chair, group=legal, title="Held", body="x")
+
+    @run
+    def pending_event():
+        from forum import visibility
+
+        audience = visibility.thread_audience(thread, status=PostStatus.PENDING)
+        from forum.events import record
+
+        record(
+            stream_key=events.group_stream(legal.pk),
+            type_="post.pending",
+            payload={"id": 0},
+            audience=audience,
+        )
+
+    await frames(socket)
+    await pending_event()
+    assert [f["type"] for f in await frames(socket)] == ["post.pending"]
+    await socket.disconnect()
+
+
+async def test_a_replay_never_brings_back_removed_or_earlier_text(
+    member, moderator, make_member, legal
+):
+    thread = await run(actions.create_thread)(
+        author=member, group=legal, title="Redacted", body="OPENING"
+    )
+    opening = await run(lambda: thread.posts.get())()
+    removed = await run(actions.reply)(author=member, parent=opening, body="REMOVED-SECRET")
+    edited = await run(actions.reply)(author=member, parent=opening, body="OLD-VERSION")
+    await run(actions.edit_post)(editor=member, post=edited, body="NEW-VERSION")
+    await run(actions.remove_post)(moderator=moderator, post=removed, reason="spam")
+    newcomer = await run(make_member)(country="CN", groups=[legal])
+    socket = await opened(newcomer, resume=False)
+    await socket.send_json_to({"type": "resume", "after": 0})
+    replay = json.dumps(await frames(socket))
+    assert "REMOVED-SECRET" not in replay
+    assert "OLD-VERSION" not in replay
+    assert "NEW-VERSION" in replay and "OPENING" in replay
     await socket.disconnect()

@@ -199,3 +199,47 @@ def test_group_list_uses_few_queries(
         start_thread(member, title=f"Thread number {n}")
     with django_assert_max_num_queries(10):
         member_client.get(reverse("group", args=[legal.slug]))
+
+
+def test_thread_level_reply_answers_the_opening_post_from_any_page(
+    thread, member_client, member, posting_unlimited
+):
+    opening = thread.posts.get()
+    for n in range(25):
+        actions.reply(author=member, parent=opening, body=f"reply {n}")
+    page_two = member_client.get(thread.get_absolute_url() + "?page=2").content.decode()
+    assert f'action="{reverse("thread_reply", args=[thread.pk])}"' in page_two
+    member_client.post(reverse("thread_reply", args=[thread.pk]), {"body": "to the thread"})
+    assert Post.objects.get(body_source="to the thread").parent == opening
+
+
+def test_thread_level_reply_still_works_after_the_opening_post_was_removed(
+    thread, member_client, moderator
+):
+    actions.remove_post(moderator=moderator, post=thread.posts.get(), reason="Off topic")
+    response = member_client.post(reverse("thread_reply", args=[thread.pk]), {"body": "still"})
+    assert response.status_code == 302
+
+
+def test_tag_filter_lists_a_thread_once_and_survives_odd_input(
+    thread, moderator, member_client, legal
+):
+    actions.set_tags(moderator=moderator, thread=thread, topics=["CN"], countries=["CN"])
+    html = member_client.get(reverse("group", args=[legal.slug]) + "?tag=CN").content.decode()
+    assert html.count(f'data-thread="{thread.pk}"') == 1
+    odd = member_client.get(reverse("group", args=[legal.slug]) + "?tag=%00x&page=abc")
+    assert odd.status_code == 200
+
+
+def test_bad_input_to_moderator_forms_is_refused_without_a_server_error(
+    thread, moderator, chair_client, legal
+):
+    client = client_for(moderator)
+    response = client.post(
+        reverse("thread_moderate", args=[thread.pk]), {"action": "move", "group": "a\x00b"}
+    )
+    assert response.status_code == 404
+    response = chair_client.post(
+        reverse("group_members", args=[legal.slug]), {"membership": "abc", "action": "remove"}
+    )
+    assert response.status_code == 302
