@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import thread_pages
+from bench import fanout, thread_pages
 
-BENCHMARKS = {"thread_pages": thread_pages.main}
+BENCHMARKS = {"thread_pages": thread_pages.main, "fanout": fanout.main}
 
 
 def main(argv: list[str]) -> int:

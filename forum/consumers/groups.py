@@ -94,6 +94,10 @@ def _last_seq(stream_key: str) -> int:
 
 
 class GroupConsumer(AsyncWebsocketConsumer):
+    # The hub is this process's only channel-layer reader; a channel per socket would
+    # cost a subscription (Redis) or a queue scan (in-memory) each and is never read.
+    channel_layer_alias = "no-channel-per-socket"
+
     async def connect(self) -> None:
         await self.accept()  # accept first, so refusals can carry a close code
         member = self.scope.get("user")
