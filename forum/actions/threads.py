@@ -352,22 +352,24 @@ def restore_post(*, moderator: Member, post: Post) -> Post:
     return locked
 
 
-def set_pinned(*, moderator: Member, thread: Thread, pinned: bool) -> Thread:
+def _set_flag(moderator: Member, thread: Thread, **flag: bool) -> Thread:
     _check_moderator(moderator, thread.group)
     with transaction.atomic():
-        Thread.objects.filter(pk=thread.pk).update(pinned=pinned)
-        thread.pinned = pinned
+        Thread.objects.filter(pk=thread.pk).update(**flag)
+        for name, value in flag.items():
+            setattr(thread, name, value)
         _emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
     return thread
+
+
+def set_pinned(*, moderator: Member, thread: Thread, pinned: bool) -> Thread:
+    """Pin a thread to the top of its group's list, or unpin it."""
+    return _set_flag(moderator, thread, pinned=pinned)
 
 
 def set_locked(*, moderator: Member, thread: Thread, locked: bool) -> Thread:
-    _check_moderator(moderator, thread.group)
-    with transaction.atomic():
-        Thread.objects.filter(pk=thread.pk).update(locked=locked)
-        thread.locked = locked
-        _emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
-    return thread
+    """Lock a thread against new replies (moderators still reply), or unlock it."""
+    return _set_flag(moderator, thread, locked=locked)
 
 
 def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Thread:

@@ -41,6 +41,19 @@ def send_invitation(django_capture_on_commit_callbacks):
     return send
 
 
+def invite(inviter, *, email, country, groups, role):
+    """Invite through the action directly, for tests that need no email."""
+    return actions.invite(
+        inviter=inviter,
+        email=email,
+        organization_name="Org",
+        country=country,
+        groups=groups,
+        role=role,
+        base_url="http://testserver/",
+    )
+
+
 def link_from_outbox() -> str:
     body = mail.outbox[-1].body
     return re.search(r"https?://\S+/invite/\S+/", body).group(0)
@@ -143,14 +156,8 @@ def test_tampered_invitation_link_is_refused(
 
 
 def test_token_for_another_address_is_refused(chair, legal):
-    invitation = actions.invite(
-        inviter=chair,
-        email="a@example.org",
-        organization_name="Org",
-        country="ZM",
-        groups=[legal],
-        role=Role.MEMBER,
-        base_url="http://testserver/",
+    invitation = invite(
+        chair, email="a@example.org", country="ZM", groups=[legal], role=Role.MEMBER
     )
     Invitation.objects.filter(pk=invitation.pk).update(email="b@example.org")
     with pytest.raises(invitations.InvitationInvalid):
@@ -183,14 +190,8 @@ def test_signup_with_another_address_than_invited_keeps_the_form(
 
 def test_chair_may_invite_only_to_groups_they_chair(chair, legal, promotion):
     with pytest.raises(PermissionDenied):
-        actions.invite(
-            inviter=chair,
-            email="x@example.org",
-            organization_name="Org",
-            country="KE",
-            groups=[legal, promotion],
-            role=Role.MEMBER,
-            base_url="http://testserver/",
+        invite(
+            chair, email="x@example.org", country="KE", groups=[legal, promotion], role=Role.MEMBER
         )
     assert not Invitation.objects.exists()
 
@@ -222,14 +223,8 @@ def test_plain_member_cannot_open_the_invitation_page(member_client):
 
 
 def test_staff_may_invite_to_any_group(staff, legal, promotion):
-    invitation = actions.invite(
-        inviter=staff,
-        email="New@Example.org",
-        organization_name="Org",
-        country="EG",
-        groups=[legal, promotion],
-        role=Role.MODERATOR,
-        base_url="http://testserver/",
+    invitation = invite(
+        staff, email="New@Example.org", country="EG", groups=[legal, promotion], role=Role.MODERATOR
     )
     assert invitation.email == "new@example.org"
     assert set(invitation.groups.values_list("slug", flat=True)) == {
@@ -239,24 +234,8 @@ def test_staff_may_invite_to_any_group(staff, legal, promotion):
 
 
 def test_new_invitation_replaces_an_open_one_for_the_same_address(chair, legal):
-    first = actions.invite(
-        inviter=chair,
-        email="x@example.org",
-        organization_name="Org",
-        country="KE",
-        groups=[legal],
-        role=Role.MEMBER,
-        base_url="http://testserver/",
-    )
-    actions.invite(
-        inviter=chair,
-        email="x@example.org",
-        organization_name="Org",
-        country="KE",
-        groups=[legal],
-        role=Role.TRUSTED,
-        base_url="http://testserver/",
-    )
+    first = invite(chair, email="x@example.org", country="KE", groups=[legal], role=Role.MEMBER)
+    invite(chair, email="x@example.org", country="KE", groups=[legal], role=Role.TRUSTED)
     first.refresh_from_db()
     assert first.state() == "revoked"
     with pytest.raises(invitations.InvitationInvalid):
@@ -267,15 +246,7 @@ def test_existing_member_cannot_be_invited_again(chair, member, legal):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        actions.invite(
-            inviter=chair,
-            email=member.email.upper(),
-            organization_name="Org",
-            country="KE",
-            groups=[legal],
-            role=Role.MEMBER,
-            base_url="http://testserver/",
-        )
+        invite(chair, email=member.email.upper(), country="KE", groups=[legal], role=Role.MEMBER)
 
 
 def test_withdrawn_invitation_link_is_refused(
@@ -290,14 +261,8 @@ def test_withdrawn_invitation_link_is_refused(
 
 
 def test_accepting_twice_grants_membership_once(chair, legal, make_member):
-    invitation = actions.invite(
-        inviter=chair,
-        email="twice@example.org",
-        organization_name="Org",
-        country="KE",
-        groups=[legal],
-        role=Role.MEMBER,
-        base_url="http://testserver/",
+    invitation = invite(
+        chair, email="twice@example.org", country="KE", groups=[legal], role=Role.MEMBER
     )
     newcomer = make_member(country="KE", email="twice@example.org")
     actions.accept_invitation(invitation=invitation, member=newcomer)
@@ -307,23 +272,9 @@ def test_accepting_twice_grants_membership_once(chair, legal, make_member):
 
 
 def test_inviting_an_address_leaves_other_inviters_invitations_alone(chair, staff, legal):
-    from_staff = actions.invite(
-        inviter=staff,
-        email="x@example.org",
-        organization_name="Org",
-        country="KE",
-        groups=[legal],
-        role=Role.MEMBER,
-        base_url="http://testserver/",
+    from_staff = invite(
+        staff, email="x@example.org", country="KE", groups=[legal], role=Role.MEMBER
     )
-    actions.invite(
-        inviter=chair,
-        email="x@example.org",
-        organization_name="Org",
-        country="KE",
-        groups=[legal],
-        role=Role.MEMBER,
-        base_url="http://testserver/",
-    )
+    invite(chair, email="x@example.org", country="KE", groups=[legal], role=Role.MEMBER)
     from_staff.refresh_from_db()
     assert from_staff.state() == "open"
