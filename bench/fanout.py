@@ -37,6 +37,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as sync_connect
 
+from bench.server import prepare
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 DATABASE = VAR / "bench-fanout.sqlite3"
@@ -148,26 +150,8 @@ def _env(**extra: str) -> dict[str, str]:
 def seed(count: int) -> Seeded:
     """Migrate the benchmark database and return the thread and fresh sessions."""
     env = _env()
-    VAR.mkdir(exist_ok=True)
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    # DEBUG=0 serves hashed static names: the reply page needs the manifest.
-    subprocess.run(
-        [python, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    done = subprocess.run(
-        [python, "-c", SEED, str(count)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    data = json.loads(done.stdout.strip().splitlines()[-1])
+    printed = prepare(env, SEED, str(count))
+    data = json.loads(printed.strip().splitlines()[-1])
     return Seeded(data["post"], data["writer"], data["members"])
 
 

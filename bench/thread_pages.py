@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.server import prepare
+
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
@@ -77,19 +79,8 @@ print(thread.pk, session.session_key)
 
 def main() -> None:
     env = _env()
-    (ROOT / "var").mkdir(exist_ok=True)
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [python, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    seeded = subprocess.run(
-        [python, "-c", SEED], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    thread_id, session_key = seeded.stdout.split()
+    thread_id, session_key = prepare(env, SEED).split()
     port = 8765
     server = subprocess.Popen(
         [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "forum.asgi:application"],

@@ -33,6 +33,13 @@ def _apply_errors(form: Form, error: ValidationError | PermissionDenied) -> None
         form.add_error(None, str(error) or _("You are not allowed to do that."))
 
 
+def _moderation_gate(request: HttpRequest, group) -> HttpResponse | None:
+    """404 unless the member moderates `group`; a redirect to MFA set-up if they lack it."""
+    if not visibility.can_moderate(request.user, group):
+        raise Http404("Not found.")
+    return redirect_to_mfa_setup(request)
+
+
 @login_required
 def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's threads: pinned first, then by last activity, with unread markers."""
@@ -239,9 +246,7 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def remove_post(request: HttpRequest, pk: int) -> HttpResponse:
     post = visibility.get_post_or_404(request.user, pk)
-    if not visibility.can_moderate(request.user, post.thread.group):
-        raise Http404("No such post.")
-    if (response := redirect_to_mfa_setup(request)) is not None:
+    if (response := _moderation_gate(request, post.thread.group)) is not None:
         return response
     form = RemovePostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -263,9 +268,7 @@ def remove_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def restore_post(request: HttpRequest, pk: int) -> HttpResponse:
     post = visibility.get_post_or_404(request.user, pk)
-    if not visibility.can_moderate(request.user, post.thread.group):
-        raise Http404("No such post.")
-    if (response := redirect_to_mfa_setup(request)) is not None:
+    if (response := _moderation_gate(request, post.thread.group)) is not None:
         return response
     actions.restore_post(moderator=request.user, post=post)
     messages.success(request, _("The post was restored."))
@@ -277,9 +280,7 @@ def restore_post(request: HttpRequest, pk: int) -> HttpResponse:
 def moderate_thread(request: HttpRequest, pk: int) -> HttpResponse:
     """Pin, unpin, lock, unlock, move or retag a thread."""
     thread = visibility.get_thread_or_404(request.user, pk)
-    if not visibility.can_moderate(request.user, thread.group):
-        raise Http404("No such thread.")
-    if (response := redirect_to_mfa_setup(request)) is not None:
+    if (response := _moderation_gate(request, thread.group)) is not None:
         return response
     action = request.POST.get("action")
     try:
