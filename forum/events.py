@@ -29,6 +29,7 @@ POST_CREATED = "post.created"
 POST_EDITED = "post.edited"
 POST_REMOVED = "post.removed"
 POST_RESTORED = "post.restored"
+POST_PENDING = "post.pending"
 POST_APPROVED = "post.approved"
 POST_REJECTED = "post.rejected"
 

@@ -17,9 +17,14 @@ from django.http import Http404
 from forum.models import (
     Audience,
     AudienceCountry,
+    AuditEntry,
     Membership,
+    ModerationPolicy,
+    Mute,
     Post,
     PostStatus,
+    Report,
+    Review,
     Role,
     Thread,
     WorkingGroup,
@@ -277,6 +282,127 @@ def members_who_see(thread: Thread, handles: set[str]) -> QuerySet[Member]:
         return members.filter(in_group | Q(is_staff=True))
     countries = AudienceCountry.objects.filter(thread=thread).values("country")
     return members.filter((in_group & Q(country__in=countries)) | Q(is_staff=True))
+
+
+# --- moderation -----------------------------------------------------------------------
+
+
+def thread_countries(thread: Thread) -> list[str] | None:
+    """Return the thread's audience countries, or None for the whole group."""
+    if thread.audience == Audience.GROUP:
+        return None
+    return sorted(AudienceCountry.objects.filter(thread=thread).values_list("country", flat=True))
+
+
+def is_cross_border(author: Member, countries: list[str] | None) -> bool:
+    """A post is cross-border when its audience includes any country but its author's."""
+    return countries is None or bool(set(countries) - {author.country.code})
+
+
+def needs_review(author: Member, group: WorkingGroup, countries: list[str] | None) -> bool:
+    """Return whether a post by `author` to `countries` waits for a moderator under the
+    group's policy. Moderators, chairs and staff always publish directly."""
+    if group.moderation_policy == ModerationPolicy.OFF or author.is_staff:
+        return False
+    role = role_in(author, group)
+    if role in MODERATING_ROLES:
+        return False
+    if group.moderation_policy == ModerationPolicy.CROSS_BORDER and not is_cross_border(
+        author, countries
+    ):
+        return False
+    until = group.trusted_review_until if role == Role.TRUSTED else group.member_review_until
+    if until is None:
+        return True
+    if until == 0:
+        return False
+    published = Post.objects.filter(
+        author=author, thread__group=group, status=PostStatus.PUBLISHED
+    ).count()
+    return published < until
+
+
+def active_mute(member: Member, group: WorkingGroup) -> Mute | None:
+    """Return the mute that keeps `member` from posting in `group` now, if any."""
+    from django.utils import timezone
+
+    return (
+        Mute.objects.filter(member=member, group=group, until__gt=timezone.now(), lifted_at=None)
+        .order_by("-until")
+        .first()
+    )
+
+
+def moderated_groups(viewer: Viewer) -> QuerySet[WorkingGroup]:
+    """Return the groups `viewer` moderates (all for staff)."""
+    if not _signed_in(viewer):
+        return WorkingGroup.objects.none()
+    if viewer.is_staff:
+        return WorkingGroup.objects.all()
+    return WorkingGroup.objects.filter(
+        memberships__member=viewer, memberships__role__in=MODERATING_ROLES
+    )
+
+
+def review_queue(viewer: Viewer, group: WorkingGroup | None = None) -> QuerySet[Review]:
+    """Return the open reviews `viewer` may decide: in groups they moderate, on threads
+    addressed to their country (a moderator never sees a post outside their audience)."""
+    if not _signed_in(viewer):
+        return Review.objects.none()
+    reviews = Review.objects.filter(
+        state=Review.State.OPEN,
+        group__in=moderated_groups(viewer),
+        post__thread__in=visible_threads(viewer, group),
+    )
+    return reviews.select_related(
+        "group", "post", "post__author", "post__thread", "post__parent", "post__parent__author"
+    ).prefetch_related("approvals__moderator", "post__thread__countries")
+
+
+def get_review_or_404(viewer: Viewer, pk: int) -> Review:
+    try:
+        return review_queue(viewer).get(pk=pk)
+    except (Review.DoesNotExist, ValueError):
+        raise Http404("No such review.") from None
+
+
+def report_queue(viewer: Viewer, group: WorkingGroup | None = None) -> QuerySet[Report]:
+    """Return the open reports `viewer` may resolve, on posts they may see."""
+    if not _signed_in(viewer):
+        return Report.objects.none()
+    return (
+        Report.objects.filter(
+            state=Report.State.OPEN,
+            group__in=moderated_groups(viewer),
+            post__thread__in=visible_threads(viewer, group),
+        )
+        .select_related("group", "post", "post__author", "post__thread")
+        .prefetch_related("flags__reporter")
+    )
+
+
+def get_report_or_404(viewer: Viewer, pk: int) -> Report:
+    try:
+        return report_queue(viewer).get(pk=pk)
+    except (Report.DoesNotExist, ValueError):
+        raise Http404("No such report.") from None
+
+
+def can_report(viewer: Viewer, post: Post) -> bool:
+    """Members report published posts they can see, except their own."""
+    return (
+        _signed_in(viewer)
+        and post.status == PostStatus.PUBLISHED
+        and post.author_id != viewer.pk
+        and visible_posts(viewer, post.thread).filter(pk=post.pk).exists()
+    )
+
+
+def audit_log(viewer: Viewer, group: WorkingGroup) -> QuerySet[AuditEntry]:
+    """Return a group's moderation audit log for its chairs and staff; nothing otherwise."""
+    if not can_chair(viewer, group):
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(group=group).select_related("actor", "member", "post")
 
 
 # --- events: who receives what, decided without a query ----------------------------

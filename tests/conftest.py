@@ -10,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from accounts.models import Member, Organization
-from forum.models import Membership, Role, WorkingGroup
+from forum.models import Membership, ModerationPolicy, Role, WorkingGroup
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery-staple"
@@ -66,20 +66,36 @@ def make_member(db):
     return make
 
 
-def working_group(slug: str) -> WorkingGroup:
-    """Return a group created by the data migration (recreated after a flush)."""
+def working_group(slug: str, policy: str = ModerationPolicy.OFF) -> WorkingGroup:
+    """Return a group created by the data migration (recreated after a flush).
+
+    Its pre-moderation is off unless asked for: most tests are about something
+    else; the moderation tests switch it on with `cross_border_review`.
+    """
     from importlib import import_module
 
     groups = import_module("forum.migrations.0002_working_groups").GROUPS
     name, description = next((n, d) for s, n, d in groups if s == slug)
-    return WorkingGroup.objects.get_or_create(
+    group = WorkingGroup.objects.get_or_create(
         slug=slug, defaults={"name": name, "description": description}
     )[0]
+    if group.moderation_policy != policy:
+        group.moderation_policy = policy
+        group.save(update_fields=["moderation_policy"])
+    return group
 
 
 @pytest.fixture
 def legal(db) -> WorkingGroup:
     return working_group("legal-policy")
+
+
+@pytest.fixture
+def cross_border_review(legal) -> WorkingGroup:
+    """Legal policy with its default policy: cross-border posts by members wait for review."""
+    legal.moderation_policy = ModerationPolicy.CROSS_BORDER
+    legal.save(update_fields=["moderation_policy"])
+    return legal
 
 
 @pytest.fixture

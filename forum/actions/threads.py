@@ -14,13 +14,18 @@ from django_countries import countries as all_countries
 
 from accounts.models import Member
 from forum import events, limits, rendering, visibility
+from forum.actions import audit
 from forum.models import (
+    Approval,
     Audience,
     AudienceCountry,
+    AuditAction,
     Mention,
     Post,
     PostRevision,
     PostStatus,
+    Report,
+    Review,
     Tag,
     Thread,
     ThreadRead,
@@ -35,12 +40,51 @@ def _segment(number: int) -> str:
     return f"{number:0{PATH_DIGITS}d}"
 
 
-def _initial_status(author: Member, thread: Thread) -> str:
-    """Cross-border review is not switched on yet: every post publishes at once."""
+def _initial_status(author: Member, group: WorkingGroup, countries: list[str] | None) -> str:
+    """Pending when the group's policy wants a moderator to look first, else published."""
+    if visibility.needs_review(author, group, countries):
+        return PostStatus.PENDING
     return PostStatus.PUBLISHED
 
 
-def _render(thread: Thread, body: str) -> tuple[str, list[Member]]:
+def _check_may_post(author: Member, group: WorkingGroup) -> None:
+    """Refuse a muted member, with the moderator's reason and the end of the mute."""
+    mute = visibility.active_mute(author, group)
+    if mute is not None:
+        raise ValidationError(
+            _(
+                "You are muted in this working group until %(until)s (UTC): %(reason)s. "
+                "Your text has been kept."
+            )
+            % {"until": mute.until.strftime("%Y-%m-%d %H:%M"), "reason": mute.reason},
+            code="muted",
+        )
+
+
+def _check_slow_mode(author: Member, thread: Thread, now) -> None:
+    if not thread.slow_mode_seconds or visibility.can_moderate(author, thread.group):
+        return
+    last = (
+        Post.objects.filter(thread=thread, author=author)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    wait = thread.slow_mode_seconds - int((now - last).total_seconds())
+    if wait > 0:
+        raise ValidationError(
+            _(
+                "Slow mode is on in this thread: one post every %(interval)d seconds. "
+                "You can post again in %(wait)d seconds; your text has been kept."
+            )
+            % {"interval": thread.slow_mode_seconds, "wait": wait},
+            code="slow_mode",
+        )
+
+
+def render_body(thread: Thread, body: str) -> tuple[str, list[Member]]:
     """Render `body`, linking @handles of members who may see `thread`."""
     handles = rendering.mentioned_handles(body)
     mentioned = list(visibility.members_who_see(thread, handles)) if handles else []
@@ -50,7 +94,7 @@ def _render(thread: Thread, body: str) -> tuple[str, list[Member]]:
     return html, [m for m in mentioned if f'href="{links[m.handle]}"' in html]
 
 
-def _emit(
+def emit(
     thread: Thread,
     type_: str,
     payload: dict,
@@ -67,6 +111,18 @@ def _emit(
         payload=payload,
         audience=visibility.thread_audience(thread, status=status, author_id=author_id),
         post_id=post_id,
+    )
+
+
+def emit_post(thread: Thread, type_: str, post: Post) -> None:
+    """Log a post event for the post's audience (its status decides who receives it)."""
+    emit(
+        thread,
+        type_,
+        events.post_payload(post),
+        status=post.status,
+        author_id=post.author_id,
+        post_id=post.pk,
     )
 
 
@@ -132,7 +188,9 @@ def create_thread(
         audience_countries = []
     else:
         raise ValidationError(_("Unknown audience."))
+    _check_may_post(author, group)
     limits.check_posting_rate(author)
+    status = _initial_status(author, group, audience_countries or None)
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(
@@ -149,28 +207,54 @@ def create_thread(
         )
         if tags:
             thread.tags.set(tags)
-        html, mentioned = _render(thread, body)
+        html, mentioned = render_body(thread, body)
         post = Post.objects.create(
             thread=thread,
             author=author,
             number=1,
             depth=0,
             path=_segment(1),
-            status=_initial_status(author, thread),
+            status=status,
             body_source=body,
             body_html=html,
             created_at=now,
         )
-        _record_mentions(post, mentioned)
-        _emit(
-            thread,
-            events.THREAD_CREATED,
-            {**events.thread_payload(thread), "post": events.post_payload(post)},
-            status=post.status,
-            author_id=author.pk,
-            post_id=post.pk,
-        )
+        if status == PostStatus.PENDING:
+            _submit_for_review(post, thread)
+        else:
+            _record_mentions(post, mentioned)
+            emit(
+                thread,
+                events.THREAD_CREATED,
+                {**events.thread_payload(thread), "post": events.post_payload(post)},
+                author_id=author.pk,
+                post_id=post.pk,
+            )
     return thread
+
+
+def _submit_for_review(post: Post, thread: Thread, *, edit: Review | None = None) -> Review:
+    """Queue a new post (or a proposed edit) and tell the group's moderators live."""
+    if edit is None:
+        review = Review.objects.create(
+            post=post, group_id=thread.group_id, submitted_at=post.created_at
+        )
+        html = post.body_html
+    else:
+        review, html = edit, edit.body_html
+    data = {**events.post_payload(post), "html": html, "review": review.pk}
+    data["edit"] = review.kind == Review.Kind.EDIT
+    if post.is_opening:
+        data["thread"] = events.thread_payload(thread)
+    emit(
+        thread,
+        events.POST_PENDING,
+        data,
+        status=PostStatus.PENDING,
+        author_id=post.author_id,
+        post_id=post.pk if edit is None else None,
+    )
+    return review
 
 
 def reply(*, author: Member, parent: Post, body: str) -> Post:
@@ -187,7 +271,10 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
         # A removed opening post still takes thread-level replies; other hidden posts don't.
         raise ValidationError(_("That post is not published; reply to another one."))
     body = limits.check_body(body)
+    _check_may_post(author, thread.group)
+    _check_slow_mode(author, thread, timezone.now())
     limits.check_posting_rate(author)
+    status = _initial_status(author, thread.group, visibility.thread_countries(thread))
     now = timezone.now()
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
@@ -201,8 +288,7 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
         else:
             depth = parent.depth + 1
             path = parent.path + _segment(number)
-        html, mentioned = _render(locked, body)
-        status = _initial_status(author, locked)
+        html, mentioned = render_body(locked, body)
         post = Post.objects.create(
             thread=locked,
             author=author,
@@ -219,15 +305,17 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
         if status == PostStatus.PUBLISHED:
             changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
         Thread.objects.filter(pk=locked.pk).update(**changes)
-        _record_mentions(post, mentioned)
-        _emit(
-            locked,
-            events.POST_CREATED,
-            events.post_payload(post),
-            status=status,
-            author_id=author.pk,
-            post_id=post.pk,
-        )
+        if status == PostStatus.PENDING:
+            _submit_for_review(post, locked)
+        else:
+            _record_mentions(post, mentioned)
+            emit(
+                locked,
+                events.POST_CREATED,
+                events.post_payload(post),
+                author_id=author.pk,
+                post_id=post.pk,
+            )
     return post
 
 
@@ -242,45 +330,53 @@ def quote_source(post: Post) -> str:
 
 
 def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None) -> Post:
-    """Change a post's text (and the thread title, for an opening post), keeping a revision."""
+    """Change a post's text (and the thread title, for an opening post), keeping a revision.
+
+    When the editor's posts need review, an edit of a published post is proposed
+    instead: the approved text stays visible until a moderator approves the edit.
+    An edit of a rejected post resubmits it.
+    """
     if not visibility.can_edit_post(editor, post):
         raise PermissionDenied(_("You can only edit your own posts."))
     body = limits.check_body(body)
     thread = post.thread
     new_title = limits.check_title(title) if (title is not None and post.is_opening) else None
-    if body == post.body_source and (new_title is None or new_title == thread.title):
+    moderator = visibility.can_moderate(editor, thread.group)
+    resubmit = post.status == PostStatus.REJECTED and not moderator
+    unchanged = body == post.body_source and (new_title is None or new_title == thread.title)
+    if unchanged and not resubmit:
         return post
+    if not moderator:
+        _check_may_post(editor, thread.group)
     limits.check_posting_rate(editor)
+    countries = visibility.thread_countries(thread)
+    if (
+        post.status == PostStatus.PUBLISHED
+        and not moderator
+        and visibility.needs_review(editor, thread.group, countries)
+    ):
+        return _propose_edit(post, thread, body, new_title)
+    if resubmit:
+        next_status = _initial_status(editor, thread.group, countries)
     now = timezone.now()
     with transaction.atomic():
         # Lock order everywhere: thread, then post (avoids deadlocks with reply()).
         Thread.objects.select_for_update().filter(pk=post.thread_id).first()
         locked = Post.objects.select_for_update().get(pk=post.pk)
-        PostRevision.objects.create(
-            post=locked,
-            editor=editor,
-            edited_at=now,
-            title=thread.title if locked.is_opening else "",
-            body_source=locked.body_source,
-            body_html=locked.body_html,
-        )
-        html, mentioned = _render(thread, body)
-        locked.body_source, locked.body_html, locked.edited_at = body, html, now
-        locked.save(update_fields=["body_source", "body_html", "edited_at"])
-        if new_title is not None and new_title != thread.title:
-            Thread.objects.filter(pk=thread.pk).update(title=new_title)
-            thread.title = new_title
-            _emit(
-                thread,
-                events.THREAD_UPDATED,
-                events.thread_payload(thread),
-                status=locked.status,  # the opening post's: a pending thread stays hidden
-                author_id=locked.author_id,
-            )
-        _record_mentions(locked, mentioned)
-        # Earlier logged copies now carry the new text: a replay never shows the old one.
-        events.redact_post(locked.pk, html)
-        _emit(
+        if not unchanged:
+            apply_edit(editor, locked, thread, body, new_title, now)
+        if resubmit and locked.status == PostStatus.REJECTED:
+            if next_status == PostStatus.PENDING:
+                locked.status = PostStatus.PENDING
+                locked.save(update_fields=["status"])
+                _submit_for_review(locked, thread)
+            else:
+                publish(locked, thread, now)
+            return locked
+        if locked.status == PostStatus.PENDING:
+            # Approvals were given to the earlier text.
+            Approval.objects.filter(review__post=locked, review__state=Review.State.OPEN).delete()
+        emit(
             thread,
             events.POST_EDITED,
             events.post_payload(locked),
@@ -289,6 +385,73 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
             post_id=locked.pk,
         )
     return locked
+
+
+def apply_edit(
+    editor: Member, post: Post, thread: Thread, body: str, new_title: str | None, now
+) -> None:
+    """Write an edit to a locked post: revision, text, title, mentions, logged copies."""
+    PostRevision.objects.create(
+        post=post,
+        editor=editor,
+        edited_at=now,
+        title=thread.title if post.is_opening else "",
+        body_source=post.body_source,
+        body_html=post.body_html,
+    )
+    html, mentioned = render_body(thread, body)
+    post.body_source, post.body_html, post.edited_at = body, html, now
+    post.save(update_fields=["body_source", "body_html", "edited_at"])
+    if new_title is not None and new_title != thread.title:
+        Thread.objects.filter(pk=thread.pk).update(title=new_title)
+        thread.title = new_title
+        emit(
+            thread,
+            events.THREAD_UPDATED,
+            events.thread_payload(thread),
+            status=post.status,  # the opening post's: a pending thread stays hidden
+            author_id=post.author_id,
+        )
+    if post.status == PostStatus.PUBLISHED:
+        _record_mentions(post, mentioned)
+    # Earlier logged copies now carry the new text: a replay never shows the old one.
+    events.redact_post(post.pk, html)
+
+
+def _propose_edit(post: Post, thread: Thread, body: str, new_title: str | None) -> Post:
+    """Queue an edit of a published post; the post itself does not change yet."""
+    html, _mentioned = render_body(thread, body)
+    with transaction.atomic():
+        Thread.objects.select_for_update().filter(pk=thread.pk).first()
+        Post.objects.select_for_update().filter(pk=post.pk).first()
+        review = Review.objects.filter(post=post, state=Review.State.OPEN).first()
+        if review is None:
+            review = Review(post=post, group_id=thread.group_id, kind=Review.Kind.EDIT)
+        else:
+            review.approvals.all().delete()
+        review.title = new_title or ""
+        review.body_source, review.body_html = body, html
+        review.save()
+        _submit_for_review(post, thread, edit=review)
+    return post
+
+
+def publish(post: Post, thread: Thread, now, *, mentioned: list[Member] | None = None) -> None:
+    """Make a locked pending or rejected post visible to its audience, and say so live."""
+    post.status = PostStatus.PUBLISHED
+    post.save(update_fields=["status"])
+    changes = {"last_activity_at": now}
+    if not post.is_opening:
+        changes["reply_count"] = F("reply_count") + 1
+    Thread.objects.filter(pk=thread.pk).update(**changes)
+    thread.refresh_from_db(fields=["reply_count", "last_activity_at", "title"])
+    if mentioned is None:
+        mentioned = render_body(thread, post.body_source)[1]
+    _record_mentions(post, mentioned)
+    data = events.post_payload(post)
+    if post.is_opening:
+        data["thread"] = events.thread_payload(thread)
+    emit(thread, events.POST_APPROVED, data, author_id=post.author_id, post_id=post.pk)
 
 
 def _check_moderator(member: Member, group: WorkingGroup) -> None:
@@ -311,8 +474,11 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.status == PostStatus.REMOVED:
             return locked
-        was_status = locked.status
-        was_counted = locked.status == PostStatus.PUBLISHED and not locked.is_opening
+        if locked.status != PostStatus.PUBLISHED:
+            raise ValidationError(
+                _("This post is not published: reject it from the review queue instead.")
+            )
+        was_counted = not locked.is_opening
         locked.status = PostStatus.REMOVED
         locked.removed_at, locked.removed_by, locked.removed_reason = (
             timezone.now(),
@@ -322,13 +488,30 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
         locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
         if was_counted:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") - 1)
+        # A pending edit of a removed post has nothing left to change.
+        Review.objects.filter(post=locked, state=Review.State.OPEN).update(
+            state=Review.State.WITHDRAWN, decided_at=timezone.now(), decided_by=moderator
+        )
+        Report.objects.filter(post=locked, state=Report.State.OPEN).update(
+            state=Report.State.REMOVED,
+            resolved_at=timezone.now(),
+            resolved_by=moderator,
+            note=reason[:500],
+        )
+        audit.record(
+            actor=moderator,
+            group=post.thread.group,
+            action=AuditAction.REMOVE,
+            post=locked,
+            member=locked.author,
+            reason=reason,
+        )
         # The text leaves the event log too, so no replay can bring it back.
         events.redact_post(locked.pk, "")
-        _emit(
+        emit(
             post.thread,
             events.POST_REMOVED,
             {"id": locked.pk, "thread": locked.thread_id, "number": locked.number},
-            status=was_status,  # who could see it before is who needs to drop it
             author_id=locked.author_id,
         )
     return locked
@@ -348,28 +531,38 @@ def restore_post(*, moderator: Member, post: Post) -> Post:
         if not locked.is_opening:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") + 1)
         locked.author = post.author
-        _emit(post.thread, events.POST_RESTORED, events.post_payload(locked), post_id=locked.pk)
+        audit.record(
+            actor=moderator,
+            group=post.thread.group,
+            action=AuditAction.RESTORE,
+            post=locked,
+            member=locked.author,
+        )
+        emit(post.thread, events.POST_RESTORED, events.post_payload(locked), post_id=locked.pk)
     return locked
 
 
-def _set_flag(moderator: Member, thread: Thread, **flag: bool) -> Thread:
+def _set_flag(moderator: Member, thread: Thread, action: str, **flag: bool) -> Thread:
     _check_moderator(moderator, thread.group)
     with transaction.atomic():
         Thread.objects.filter(pk=thread.pk).update(**flag)
         for name, value in flag.items():
             setattr(thread, name, value)
-        _emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
+        audit.record(
+            actor=moderator, group=thread.group, action=action, thread_id=thread.pk, details=flag
+        )
+        emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
     return thread
 
 
 def set_pinned(*, moderator: Member, thread: Thread, pinned: bool) -> Thread:
     """Pin a thread to the top of its group's list, or unpin it."""
-    return _set_flag(moderator, thread, pinned=pinned)
+    return _set_flag(moderator, thread, AuditAction.PIN, pinned=pinned)
 
 
 def set_locked(*, moderator: Member, thread: Thread, locked: bool) -> Thread:
     """Lock a thread against new replies (moderators still reply), or unlock it."""
-    return _set_flag(moderator, thread, locked=locked)
+    return _set_flag(moderator, thread, AuditAction.LOCK, locked=locked)
 
 
 def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Thread:
@@ -382,12 +575,20 @@ def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Th
     with transaction.atomic():
         Thread.objects.filter(pk=thread.pk).update(group=group)
         thread.tags.remove(*thread.tags.filter(kind=Tag.Kind.TOPIC))
-        thread.group = group
+        old_group, thread.group = thread.group, group
+        for logged_in in (old_group, group):  # both groups' chairs see the move
+            audit.record(
+                actor=moderator,
+                group=logged_in,
+                action=AuditAction.MOVE,
+                thread_id=thread.pk,
+                details={"from": old_group.slug, "to": group.slug},
+            )
         payload = events.thread_payload(thread)
         # Readers of the old group drop it; readers of the new one see it arrive. Streams
         # are locked in id order so that two opposite moves cannot deadlock.
         for group_id in sorted({old_group_id, group.pk}):
-            _emit(thread, events.THREAD_UPDATED, payload, group_id=group_id)
+            emit(thread, events.THREAD_UPDATED, payload, group_id=group_id)
     return thread
 
 

@@ -1,5 +1,16 @@
 from forum.models.events import Event, EventStream
-from forum.models.groups import Membership, Role, WorkingGroup
+from forum.models.groups import Membership, ModerationPolicy, Role, WorkingGroup
+from forum.models.moderation import (
+    Approval,
+    AuditAction,
+    AuditEntry,
+    Mute,
+    RejectReason,
+    Report,
+    ReportFlag,
+    ReportReason,
+    Review,
+)
 from forum.models.threads import (
     Audience,
     AudienceCountry,
@@ -13,15 +24,25 @@ from forum.models.threads import (
 )
 
 __all__ = [
+    "Approval",
     "Audience",
     "AudienceCountry",
+    "AuditAction",
+    "AuditEntry",
     "Event",
     "EventStream",
     "Membership",
     "Mention",
+    "ModerationPolicy",
+    "Mute",
     "Post",
     "PostRevision",
     "PostStatus",
+    "RejectReason",
+    "Report",
+    "ReportFlag",
+    "ReportReason",
+    "Review",
     "Role",
     "Tag",
     "Thread",

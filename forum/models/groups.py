@@ -19,16 +19,53 @@ class Role(models.TextChoices):
 MODERATING_ROLES = frozenset({Role.MODERATOR, Role.CHAIR})
 
 
+class ModerationPolicy(models.TextChoices):
+    OFF = "off", _("Publish at once (no pre-moderation)")
+    CROSS_BORDER = "cross_border", _("Review cross-border posts first")
+    EVERYTHING = "everything", _("Review every post first")
+
+
 class WorkingGroup(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The moderation policy, edited by chairs (forum.actions.moderation.set_policy).
+    moderation_policy = models.CharField(
+        _("moderation policy"),
+        max_length=16,
+        choices=ModerationPolicy.choices,
+        default=ModerationPolicy.CROSS_BORDER,
+    )
+    approvals_required = models.PositiveSmallIntegerField(
+        _("approvals needed"),
+        choices=[(1, _("one moderator")), (2, _("two moderators from different countries"))],
+        default=1,
+    )
+    # A member (trusted member) needs review until this many of their posts in the
+    # group were published; None means always.
+    member_review_until = models.PositiveIntegerField(
+        _("members need review until they have this many published posts"),
+        null=True,
+        blank=True,
+        default=None,
+    )
+    trusted_review_until = models.PositiveIntegerField(
+        _("trusted members need review until they have this many published posts"),
+        null=True,
+        blank=True,
+        default=0,
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("working group")
         verbose_name_plural = _("working groups")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approvals_required__in=[1, 2]), name="group_approvals_1_or_2"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -86,6 +86,8 @@ class Thread(models.Model):
     post_counter = models.PositiveIntegerField(default=0)
     pinned = models.BooleanField(_("pinned"), default=False)
     locked = models.BooleanField(_("locked"), default=False)
+    # Slow mode: each member (moderators excepted) posts here at most once per interval.
+    slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds)"), default=0)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="threads")
 
     class Meta:

@@ -60,6 +60,8 @@ DEMO_THREADS = [
         "replies": [
             ("chair.cn@demo.example", None, "Thank you. Could you share the official gazette?"),
             ("member.zm@demo.example", 0, "Here it is: https://www.parliament.gov.zm/"),
+            # Left waiting, so that the review queue has something to show.
+            ("member.eg@demo.example", None, "WAIT:Egypt's new investment law has similar rules."),
         ],
     },
     {
@@ -83,8 +85,22 @@ DEMO_THREADS = [
 ]
 
 
+def _approve_as_demo_moderator(post) -> None:
+    """Approve a pending demo post as a moderator from another country (four-eyes: two)."""
+    from forum.actions import moderation
+    from forum.models import PostStatus, Review
+
+    countries = [c for c in COUNTRIES if c != post.author.country.code]
+    while post.status == PostStatus.PENDING:
+        review = Review.objects.get(post=post, state=Review.State.OPEN)
+        moderator = Member.objects.get(email=f"moderator.{countries.pop(0).lower()}@demo.example")
+        moderation.approve(moderator=moderator, review=review)
+        post.refresh_from_db()
+
+
 def seed_threads() -> None:
-    """Start the demo threads once, through the same actions the pages use."""
+    """Start the demo threads once, through the same actions the pages use. Posts that
+    wait for review are approved by a demo moderator, except those marked WAIT:."""
     from forum.actions import threads as actions
     from forum.models import Thread
 
@@ -101,11 +117,18 @@ def seed_threads() -> None:
             countries=spec["countries"],
         )
         posts = [thread.posts.get()]
+        _approve_as_demo_moderator(posts[0])
         for email, parent_index, body in spec["replies"]:
             parent = posts[0] if parent_index is None else posts[parent_index + 1]
-            posts.append(
-                actions.reply(author=Member.objects.get(email=email), parent=parent, body=body)
+            wait = body.startswith("WAIT:")
+            post = actions.reply(
+                author=Member.objects.get(email=email),
+                parent=parent,
+                body=body.removeprefix("WAIT:"),
             )
+            if not wait:
+                _approve_as_demo_moderator(post)
+            posts.append(post)
 
 
 class Command(BaseCommand):
