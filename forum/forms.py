@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
 from forum import limits
-from forum.models import Audience, Tag
+from forum.models import Audience, ModerationPolicy, RejectReason, ReportReason, Tag
 
 
 class ThreadForm(forms.Form):
@@ -99,4 +99,75 @@ class TagsForm(forms.Form):
     )
     country_tags = forms.MultipleChoiceField(
         label=_("Country tags"), choices=all_countries, required=False
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=RejectReason.choices)
+    note = forms.CharField(
+        label=_("Note to the author"),
+        max_length=limits.REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What is wrong with this post?"),
+        choices=ReportReason.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Anything the moderators should know (optional)"),
+        max_length=limits.REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResolveReportForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=limits.REASON_MAX, required=False)
+
+
+MUTE_DURATIONS = [
+    (1, _("1 hour")),
+    (24, _("1 day")),
+    (24 * 7, _("1 week")),
+    (24 * 30, _("30 days")),
+]
+
+
+class MuteForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Member"), queryset=None)
+    hours = forms.TypedChoiceField(label=_("For"), choices=MUTE_DURATIONS, coerce=int, initial=24)
+    reason = forms.CharField(label=_("Reason (shown to the member)"), max_length=limits.REASON_MAX)
+
+    def __init__(self, *args, members, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+
+
+class PolicyForm(forms.Form):
+    moderation_policy = forms.ChoiceField(
+        label=_("Pre-moderation"), choices=ModerationPolicy.choices, widget=forms.RadioSelect
+    )
+    approvals_required = forms.TypedChoiceField(
+        label=_("Approvals a post needs"),
+        choices=[(1, _("one moderator")), (2, _("two moderators from different countries"))],
+        coerce=int,
+    )
+    member_review_until = forms.IntegerField(
+        label=_("Members need review until they have this many published posts"),
+        min_value=0,
+        max_value=10_000,
+        required=False,
+        help_text=_("Leave empty: always."),
+    )
+    trusted_review_until = forms.IntegerField(
+        label=_("Trusted members need review until they have this many published posts"),
+        min_value=0,
+        max_value=10_000,
+        required=False,
+        help_text=_("0: never. Leave empty: always."),
     )

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from forum.views import health, members, pages, threads
+from forum.views import health, members, moderation, pages, threads
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
@@ -10,6 +10,14 @@ urlpatterns = [
     path("g/<slug:slug>/new/", threads.new_thread, name="thread_new"),
     path("g/<slug:slug>/people/", pages.group_people, name="group_people"),
     path("g/<slug:slug>/members/", members.manage_members, name="group_members"),
+    path("g/<slug:slug>/mod/", moderation.queue, name="group_queue"),
+    path("g/<slug:slug>/mod/log/", moderation.audit_log, name="group_audit_log"),
+    path("g/<slug:slug>/mod/mutes/", moderation.mutes, name="group_mutes"),
+    path("g/<slug:slug>/mod/policy/", moderation.policy, name="group_policy"),
+    path("mod/", moderation.queue, name="queue"),
+    path("mod/review/<int:pk>/", moderation.review_detail, name="review"),
+    path("mod/approve/", moderation.approve_selected, name="approve_selected"),
+    path("mod/report/<int:pk>/", moderation.resolve_report, name="resolve_report"),
     path("t/<int:pk>/", threads.thread_detail, name="thread"),
     path("t/<int:pk>-<str:slug>/", threads.thread_detail, name="thread_slug"),
     path("t/<int:pk>/moderate/", threads.moderate_thread, name="thread_moderate"),
@@ -20,6 +28,7 @@ urlpatterns = [
     path("p/<int:pk>/history/", threads.post_history, name="post_history"),
     path("p/<int:pk>/remove/", threads.remove_post, name="post_remove"),
     path("p/<int:pk>/restore/", threads.restore_post, name="post_restore"),
+    path("p/<int:pk>/report/", moderation.report_post, name="post_report"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

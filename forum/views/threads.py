@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.mfa import redirect_to_mfa_setup
 from forum import events, visibility
 from forum.actions import threads as actions
+from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
-from forum.models import Role, Thread, ThreadRead
+from forum.models import Review, Role, Thread, ThreadRead
 from forum.models.groups import MODERATING_ROLES
 
 THREADS_PER_PAGE = 25
@@ -31,6 +32,19 @@ def _apply_errors(form: Form, error: ValidationError | PermissionDenied) -> None
             form.add_error(None, message)
     else:
         form.add_error(None, str(error) or _("You are not allowed to do that."))
+
+
+def _say_if_waiting(request: HttpRequest, post) -> bool:
+    if post.status != "pending":
+        return False
+    messages.info(
+        request,
+        _(
+            "Your post is waiting for a moderator's review. Until it is approved, only you "
+            "and the group's moderators can see it."
+        ),
+    )
+    return True
 
 
 def _moderation_gate(request: HttpRequest, group) -> HttpResponse | None:
@@ -60,6 +74,7 @@ def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
         tagged = Thread.tags.through.objects.filter(thread=OuterRef("pk"), tag__name=tag)
         threads = threads.filter(Exists(tagged))
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    moderates = visibility.can_moderate(request.user, group)
     return render(
         request,
         "forum/group_threads.html",
@@ -69,6 +84,8 @@ def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
             "tag": tag,
             "role": Role(role) if role else None,
             "can_chair": visibility.can_chair(request.user, group),
+            "can_moderate": moderates,
+            "queue_count": visibility.review_queue(request.user, group).count() if moderates else 0,
             "can_start": visibility.can_start_thread(request.user, group),
             "countries": visibility.group_country_counts(request.user, group),
             "stream_seq": events.last_seq(events.group_stream(group.pk)),
@@ -97,6 +114,7 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
         else:
+            _say_if_waiting(request, thread.posts.get(number=1))
             return redirect(thread.get_absolute_url())
     return render(
         request,
@@ -125,7 +143,21 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         .order_by("path" if view == "tree" else "number")
     )
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The member's own posts under review: a proposed edit, or why a post was rejected.
+    mine = [p.pk for p in page if p.author_id == request.user.pk and p.status != "removed"]
+    reviews = {}
+    if mine:
+        for review in (
+            Review.objects.filter(post__in=mine)
+            .exclude(state=Review.State.WITHDRAWN)
+            .order_by("submitted_at", "pk")
+        ):
+            reviews[review.post_id] = review
+    for post in page:
+        post.my_review = reviews.get(post.pk)
     actions.mark_read(member=request.user, thread=thread)
+    if context["moderator"]:
+        context["slow_mode_choices"] = SLOW_MODE_CHOICES
     return render(
         request,
         "forum/thread.html",
@@ -183,6 +215,7 @@ def reply_to_post(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
         else:
+            _say_if_waiting(request, post)
             return redirect("post", pk=post.pk)
     return render(
         request,
@@ -219,7 +252,20 @@ def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("Your changes were saved."))
+            if Review.objects.filter(
+                post=post, kind=Review.Kind.EDIT, state=Review.State.OPEN
+            ).exists():
+                messages.info(
+                    request,
+                    _(
+                        "Your edit is waiting for review. Readers see the approved text "
+                        "until a moderator approves the change."
+                    ),
+                )
+            else:
+                post.refresh_from_db(fields=["status"])
+                if not _say_if_waiting(request, post):
+                    messages.success(request, _("Your changes were saved."))
             return redirect("post", pk=post.pk)
     return render(
         request, "forum/post_edit.html", {"post": post, "thread": post.thread, "form": form}
@@ -291,6 +337,13 @@ def moderate_thread(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "move":
             target = visibility.get_group_or_404(request.user, request.POST.get("group", ""))
             actions.move_thread(moderator=request.user, thread=thread, group=target)
+        elif action == "slow_mode":
+            seconds = request.POST.get("seconds", "")
+            set_slow_mode(
+                moderator=request.user,
+                thread=thread,
+                seconds=int(seconds) if seconds.isdigit() else -1,
+            )
         elif action == "tags":
             form = TagsForm(request.POST)
             if not form.is_valid():

@@ -14,6 +14,7 @@
   var typing = document.getElementById("live-typing");
   var posts = document.querySelector(".posts");
   var list = document.querySelector("ol.threads");
+  var queue = document.getElementById("queue");
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -46,6 +47,7 @@
     node.dataset.path = p.path;
     var head = el("header");
     var author = el("a", null, p.author.name);
+    if (p.status === "pending") head.appendChild(el("strong", "status-label", (d.tPending || "waiting for review") + " · "));
     author.href = "/members/" + encodeURIComponent(p.author.handle) + "/";
     head.appendChild(author);
     head.appendChild(document.createTextNode(" " + flag(p.author.country) + " · "));
@@ -66,7 +68,16 @@
 
   function onPost(p) {
     if (!posts || p.thread !== thread) { unseen += 1; showBanner(); return; }
-    if (document.querySelector('[data-post="' + p.id + '"]')) return;
+    var existing = document.querySelector('[data-post="' + p.id + '"]');
+    if (existing) {
+      // A pending post the reader already sees (author, moderators) was approved.
+      existing.classList.remove("pending", "rejected");
+      var label = existing.querySelector(".status-label");
+      if (label) label.remove();
+      var text = existing.querySelector(".body");
+      if (text) text.innerHTML = p.html;
+      return;
+    }
     var node = postNode(p), all = posts.querySelectorAll("article.post"), before = null;
     for (var i = 0; i < all.length; i++) {
       var key = view === "tree" ? all[i].dataset.path : +all[i].id.slice(1);
@@ -86,6 +97,25 @@
     node.classList.add("removed");
     var body = node.querySelector(".body");
     if (body) body.replaceWith(el("p", "removed-note", d.tRemoved || "Removed by a moderator."));
+  }
+  function onRejected(p) {
+    if (p.edit) return; // the published text stays as it is
+    var node = document.querySelector('[data-post="' + p.id + '"]');
+    if (!node) return;
+    node.classList.remove("pending");
+    node.classList.add("rejected");
+    var label = node.querySelector(".status-label");
+    if (label) label.textContent = (d.tRejected || "rejected") + " · ";
+  }
+  var refreshing = false;
+  function refreshQueue() {
+    if (!queue || refreshing) return;
+    refreshing = true;
+    fetch(queue.dataset.queueUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { queue.innerHTML = html; }) // rendered and sanitized by the server
+      .catch(function () { unseen += 1; showBanner(); })
+      .then(function () { refreshing = false; });
   }
   function onThread(t, created) {
     if (thread) { if (created) { unseen += 1; showBanner(); } return; }
@@ -133,9 +163,18 @@
     switch (f.type) {
       case "thread.created": onThread(f.data, true); if (f.data.post && thread === f.data.id) onPost(f.data.post); break;
       case "thread.updated": onThread(f.data, false); break;
-      case "post.created": case "post.restored": case "post.approved": onPost(f.data); if (!thread) onThread({ id: f.data.thread }, false); break;
-      case "post.edited": onEdited(f.data); break;
-      case "post.removed": case "post.rejected": onRemoved(f.data); break;
+      case "post.pending":
+        if (queue) { refreshQueue(); break; }
+        if (f.data.edit) break; // readers keep the approved text until the edit is approved
+        if (f.data.thread && f.data.thread.id !== thread) onThread(f.data.thread, true);
+        onPost(f.data); break;
+      case "post.created": case "post.restored": case "post.approved":
+        if (queue) { refreshQueue(); break; }
+        if (f.data.thread && f.data.thread.id !== thread) onThread(f.data.thread, true);
+        onPost(f.data); if (!thread) onThread({ id: f.data.thread }, false); break;
+      case "post.edited": if (queue) refreshQueue(); onEdited(f.data); break;
+      case "post.removed": onRemoved(f.data); break;
+      case "post.rejected": if (queue) { refreshQueue(); break; } onRejected(f.data); break;
       case "presence": onPresence(f.data); break;
       case "typing": onTyping(f.data); break;
     }
