@@ -300,7 +300,7 @@ def test_dismissing_a_report_is_audited(approved_reply, other_country_member, mo
 
 def test_a_muted_member_is_refused_with_the_reason(group_thread, member, moderator, legal):
     moderation.mute(moderator=moderator, group=legal, member=member, hours=24, reason="Spam.")
-    with pytest.raises(ValidationError, match="muted .* Spam"):
+    with pytest.raises(ValidationError, match=r"muted .* Spam"):
         actions.reply(author=member, parent=opening(group_thread), body="Hello?")
 
 
