@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 
 from accounts.mfa import has_mfa
-from forum.models import Membership, Post, Thread, WorkingGroup
+from forum.models import AuditEntry, Membership, Post, Review, Thread, WorkingGroup
 
 
 @admin.register(WorkingGroup)
@@ -70,3 +70,35 @@ def _has_permission_with_mfa(request) -> bool:
 
 
 admin.site.has_permission = _has_permission_with_mfa
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only, in the app and in the database."""
+
+    list_display = ["created_at", "group", "actor", "actor_country", "action", "post", "member"]
+    list_filter = ["group", "action", "actor_country"]
+    search_fields = ["actor__email", "member__email", "reason"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Read-only: decisions go through the review queue, which writes the audit log."""
+
+    list_display = ["post", "group", "kind", "state", "submitted_at", "decided_by"]
+    list_filter = ["group", "kind", "state"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -196,7 +196,9 @@ def _post_status_filter(viewer: Viewer, *, moderated_groups) -> Q:
     rejected ones only to their author and the group's moderators."""
     shown = Q(status__in=[PostStatus.PUBLISHED, PostStatus.REMOVED])
     own = Q(author=viewer)
-    moderated = Q(status=PostStatus.PENDING, thread__group__in=moderated_groups)
+    moderated = Q(
+        status__in=[PostStatus.PENDING, PostStatus.REJECTED], thread__group__in=moderated_groups
+    )
     return shown | own | moderated
 
 

@@ -291,7 +291,15 @@ def policy(request: HttpRequest, slug: str) -> HttpResponse:
     form = PolicyForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.set_policy(chair=request.user, group=group, **form.cleaned_data)
+            data = form.cleaned_data
+            actions.set_policy(
+                chair=request.user,
+                group=group,
+                policy=data["moderation_policy"],
+                approvals_required=data["approvals_required"],
+                member_review_until=data["member_review_until"],
+                trusted_review_until=data["trusted_review_until"],
+            )
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
         else:
