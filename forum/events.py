@@ -207,6 +207,7 @@ def thread_payload(thread) -> dict[str, Any]:
         "audience": thread.audience,
         "pinned": thread.pinned,
         "locked": thread.locked,
+        "slow_mode_seconds": thread.slow_mode_seconds,
         "reply_count": thread.reply_count,
         "last_activity_at": thread.last_activity_at.isoformat(),
     }

@@ -24,6 +24,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (group, Role(roles[group.pk]) if group.pk in roles else None) for group in groups
             ],
             "can_invite": visibility.can_invite(request.user),
+            "moderates": visibility.moderated_groups(request.user).exists(),
         },
     )
 

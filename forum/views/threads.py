@@ -119,7 +119,15 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "forum/thread_new.html",
-        {"group": group, "form": form, "my_country": request.user.country},
+        {
+            "group": group,
+            "form": form,
+            "my_country": request.user.country,
+            # Tell members up front when their post will wait for a moderator.
+            "reviewed": None
+            if visibility.can_moderate(request.user, group)
+            else group.moderation_policy,
+        },
     )
 
 
