@@ -245,7 +245,7 @@ def _submit_for_review(post: Post, thread: Thread, *, edit: Review | None = None
     data = {**events.post_payload(post), "html": html, "review": review.pk}
     data["edit"] = review.kind == Review.Kind.EDIT
     if post.is_opening:
-        data["thread"] = events.thread_payload(thread)
+        data["new_thread"] = events.thread_payload(thread)
     emit(
         thread,
         events.POST_PENDING,
@@ -450,7 +450,7 @@ def publish(post: Post, thread: Thread, now, *, mentioned: list[Member] | None =
     _record_mentions(post, mentioned)
     data = events.post_payload(post)
     if post.is_opening:
-        data["thread"] = events.thread_payload(thread)
+        data["new_thread"] = events.thread_payload(thread)
     emit(thread, events.POST_APPROVED, data, author_id=post.author_id, post_id=post.pk)
 
 

@@ -65,6 +65,8 @@ def test_a_cross_border_reply_waits_then_appears_live_after_approval(
         "Share your updates.",
         "Our new tariff list is out.",
     ]
+    # It arrived in place: no "reload to see" banner on the page that shows it.
+    assert reader.locator("#live-banner").is_hidden()
     # The author's page turns the pending post into a published one, live.
     wait_until(author, "!document.querySelector('article.post.pending')")
     reader.screenshot(path="var/browser-moderation.png", full_page=True)

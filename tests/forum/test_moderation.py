@@ -123,6 +123,22 @@ def test_approval_publishes_counts_and_records_mentions(
     assert Mention.objects.filter(post=post, member=other_country_member).exists()
     approved = Event.objects.get(type="post.approved")
     assert approved.audience == {"countries": None, "moderators": False, "members": [member.pk]}
+    assert approved.payload["thread"] == group_thread.pk
+    assert "new_thread" not in approved.payload
+
+
+def test_approving_a_new_thread_sends_the_thread_with_its_opening_post(
+    cross_border_review, member, moderator, start_thread
+):
+    thread = start_thread(member, title="Pending thread")
+    pending = Event.objects.get(type="post.pending")
+    assert pending.payload["new_thread"]["title"] == "Pending thread"
+    assert pending.payload["thread"] == thread.pk
+    assert not Event.objects.filter(type="thread.created").exists()
+    moderation.approve(moderator=moderator, review=open_review(opening(thread)))
+    approved = Event.objects.get(type="post.approved")
+    assert approved.payload["new_thread"]["id"] == thread.pk
+    assert approved.audience["moderators"] is False
 
 
 def test_rejection_needs_a_reason_and_is_shown_to_the_author(

@@ -166,11 +166,11 @@
       case "post.pending":
         if (queue) { refreshQueue(); break; }
         if (f.data.edit) break; // readers keep the approved text until the edit is approved
-        if (f.data.thread && f.data.thread.id !== thread) onThread(f.data.thread, true);
+        if (f.data.new_thread && f.data.new_thread.id !== thread) onThread(f.data.new_thread, true);
         onPost(f.data); break;
       case "post.created": case "post.restored": case "post.approved":
         if (queue) { refreshQueue(); break; }
-        if (f.data.thread && f.data.thread.id !== thread) onThread(f.data.thread, true);
+        if (f.data.new_thread && f.data.new_thread.id !== thread) onThread(f.data.new_thread, true);
         onPost(f.data); if (!thread) onThread({ id: f.data.thread }, false); break;
       case "post.edited": if (queue) refreshQueue(); onEdited(f.data); break;
       case "post.removed": onRemoved(f.data); break;
