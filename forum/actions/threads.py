@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
@@ -53,10 +53,14 @@ def _check_may_post(author: Member, group: WorkingGroup) -> None:
     if mute is not None:
         raise ValidationError(
             _(
-                "You are muted in this working group until %(until)s (UTC): %(reason)s. "
+                "You are muted in this working group until %(until)s: %(reason)s. "
                 "Your text has been kept."
             )
-            % {"until": mute.until.strftime("%Y-%m-%d %H:%M"), "reason": mute.reason},
+            # In the member's own zone and format (the middleware activated both).
+            % {
+                "until": formats.date_format(timezone.localtime(mute.until), "DATETIME_FORMAT"),
+                "reason": mute.reason,
+            },
             code="muted",
         )
 
