@@ -1,5 +1,16 @@
 from forum.models.events import Event, EventStream
 from forum.models.groups import Membership, Role, WorkingGroup
+from forum.models.meetings import (
+    CalendarFeed,
+    ChatMessage,
+    ChatMute,
+    Meeting,
+    MeetingCountry,
+    MeetingFormat,
+    MeetingState,
+    Rsvp,
+    RsvpAnswer,
+)
 from forum.models.threads import (
     Audience,
     AudienceCountry,
@@ -15,14 +26,23 @@ from forum.models.threads import (
 __all__ = [
     "Audience",
     "AudienceCountry",
+    "CalendarFeed",
+    "ChatMessage",
+    "ChatMute",
     "Event",
     "EventStream",
+    "Meeting",
+    "MeetingCountry",
+    "MeetingFormat",
+    "MeetingState",
     "Membership",
     "Mention",
     "Post",
     "PostRevision",
     "PostStatus",
     "Role",
+    "Rsvp",
+    "RsvpAnswer",
     "Tag",
     "Thread",
     "ThreadRead",
