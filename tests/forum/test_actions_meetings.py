@@ -273,3 +273,16 @@ def test_ten_identical_sends_at_once_store_one_message(legal, promotion, schedul
     assert ChatMessage.objects.count() == 1
     assert results == [ChatMessage.objects.get().seq] * 10
     assert [t for _s, t in room_events(meeting)].count("chat.message") == 1
+
+
+def test_start_due_meetings_command(schedule):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    schedule(starts_in=timedelta(minutes=-1))
+    schedule(starts_in=timedelta(hours=1))
+    out = StringIO()
+    call_command("start_due_meetings", stdout=out)
+    assert out.getvalue().strip() == "Started 1 meetings."
+    assert sorted(Meeting.objects.values_list("state", flat=True)) == ["live", "scheduled"]
