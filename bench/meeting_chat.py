@@ -22,6 +22,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
@@ -101,6 +102,7 @@ class Room:
     frames: int = 0
     last_frame: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    server_latencies: list[float] = field(default_factory=list)
     duplicates: int = 0
     acks: dict[str, int] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
@@ -122,6 +124,9 @@ async def _read(ws: ClientConnection, room: Room) -> None:
                 else:
                     seen.add(number)
                     room.latencies.append(received - float(marker[2]))
+                    if stamp := fanout.CREATED_AT.search(data):
+                        created = datetime.fromisoformat(stamp[1].decode()).timestamp()
+                        room.server_latencies.append(received - created)
             elif data.startswith(b'{"type":"chat.ack"'):
                 ack = json.loads(data)
                 room.acks[ack["client_id"]] = ack["seq"]
@@ -141,6 +146,7 @@ class Outcome:
     delivered: int = 0
     duplicates: int = 0
     latencies: list[float] = field(default_factory=list)
+    server_latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu: float = 0.0
     note: str = ""
@@ -203,6 +209,7 @@ async def _measure(port: int, meeting: int, keys: list[str], pid: int) -> Outcom
         outcome.delivered = len(room.latencies)
         outcome.duplicates = room.duplicates
         outcome.latencies = list(room.latencies)
+        outcome.server_latencies = list(room.server_latencies)
         if room.errors:
             outcome.note += f"errors {dict(room.errors)}; "
         if room.closed:
@@ -261,7 +268,10 @@ def main() -> None:
         )
     print(
         f"  chat: sent {chat.sent} in {chat.seconds:.1f} s, acked {chat.acked}, "
-        f"duplicates {chat.duplicates}, server CPU {chat.server_cpu:.1f} s"
+        f"duplicates {chat.duplicates}, server CPU {chat.server_cpu:.1f} s; from the "
+        f"message's created_at (stamped before commit) to receipt: p50 "
+        f"{fanout._percentile_ms(chat.server_latencies, 0.5):.1f} ms, p99 "
+        f"{fanout._percentile_ms(chat.server_latencies, 0.99):.1f} ms"
         + (f"; {chat.note.rstrip('; ')}" if chat.note else "")
     )
     print("  p50/p99: the sender's chat.send to each member's receipt of chat.message")

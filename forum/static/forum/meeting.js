@@ -99,7 +99,12 @@
     say(m.chat_open ? "" : (d.tChatClosed || "The chat is closed."));
   }
   function onError(e) {
-    if (!e.client_id || !pending[e.client_id]) { say(e.message); return; }
+    if (!e.client_id || !pending[e.client_id]) {
+      say(e.message);
+      // A frame dropped before the server read it: send what is still pending again.
+      if (e.code === "rate_limited" && !e.client_id) setTimeout(function () { if (ws && ws.readyState === 1) flush(); }, 2000);
+      return;
+    }
     var node = log.querySelector('li[data-client-id="' + CSS.escape(e.client_id) + '"]');
     // Refused for good: give the text back to the box so nothing typed is lost.
     if (box && !box.value) box.value = pending[e.client_id];
