@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 
 from accounts.mfa import has_mfa
-from forum.models import Membership, Post, Thread, WorkingGroup
+from forum.models import ChatMessage, Meeting, Membership, Post, Thread, WorkingGroup
 
 
 @admin.register(WorkingGroup)
@@ -51,6 +51,36 @@ class PostAdmin(admin.ModelAdmin):
     list_display = ["__str__", "author", "status", "created_at", "edited_at"]
     list_filter = ["status", "thread__group"]
     search_fields = ["body_source", "author__email", "thread__title"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    """Read-only: meetings change through their pages and actions."""
+
+    list_display = ["title", "group", "organizer", "state", "starts_at", "audience"]
+    list_filter = ["group", "state", "format", "audience"]
+    search_fields = ["title", "organizer__email"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    """Read-only: removed messages keep their text, remover and reason for the record."""
+
+    list_display = ["__str__", "author", "created_at", "removed_at", "removed_by"]
+    list_filter = ["meeting__group"]
+    search_fields = ["body", "author__email", "meeting__title"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
