@@ -125,10 +125,12 @@ class MeetingForm(forms.Form):
         help_text=_("Markdown: **bold**, *italic*, - lists, links."),
     )
     starts_at = forms.DateTimeField(
-        label=_("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     ends_at = forms.DateTimeField(
-        label=_("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Ends"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     time_zone = forms.ChoiceField(label=_("Time zone of these times"), choices=())
     format = forms.ChoiceField(label=_("Format"), choices=(), widget=forms.RadioSelect)
@@ -146,11 +148,25 @@ class MeetingForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
+    chairs = forms.ModelMultipleChoiceField(
+        label=_("Chairs besides you"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("They may start and end the meeting and moderate its chat."),
+    )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, group, **kwargs) -> None:
+        from django.contrib.auth import get_user_model
+
         from forum.models import MeetingFormat
 
         super().__init__(*args, **kwargs)
+        self.fields["chairs"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__group=group, is_active=True)
+            .order_by("display_name")
+        )
         self.fields["time_zone"].choices = _zone_choices()
         self.fields["format"].choices = MeetingFormat.choices
         self.fields["format"].initial = MeetingFormat.ONLINE

@@ -12,6 +12,7 @@ urlpatterns = [
     path("g/<slug:slug>/members/", members.manage_members, name="group_members"),
     path("g/<slug:slug>/meetings/", meetings.group_meetings, name="group_meetings"),
     path("m/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    path("m/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
     path("m/<int:pk>/rsvp/", meetings.meeting_rsvp, name="meeting_rsvp"),
     path("m/<int:pk>/chat/", meetings.meeting_chat, name="meeting_chat"),
     path("m/<int:pk>/chat/<int:message_id>/remove/", meetings.chat_remove, name="chat_remove"),

@@ -144,9 +144,7 @@ def schedule_meeting(
         audience=audience,
         countries=countries,
     )
-    chairs = list(chairs)
-    if any(visibility.role_in(c, group) is None and not c.is_staff for c in chairs):
-        raise ValidationError(_("Chairs must be members of the working group."))
+    chairs = _check_chairs(group, chairs)
     with transaction.atomic():
         meeting = Meeting.objects.create(
             group=group,
@@ -162,8 +160,15 @@ def schedule_meeting(
     return meeting
 
 
-def edit_meeting(*, member: Member, meeting: Meeting, **changes) -> Meeting:
-    """Change a meeting's title, agenda, times, format, place, link or audience."""
+def edit_meeting(
+    *,
+    member: Member,
+    meeting: Meeting,
+    chairs: Iterable[Member] | None = None,
+    time_zone: str | None = None,
+    **changes,
+) -> Meeting:
+    """Change a meeting's title, agenda, times, format, place, link, audience or chairs."""
     _check_chair(member, meeting)
     if meeting.state == MeetingState.ENDED:
         raise ValidationError(_("This meeting has ended."))
@@ -182,16 +187,31 @@ def edit_meeting(*, member: Member, meeting: Meeting, **changes) -> Meeting:
     if unknown:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
     current.update(changes)
-    fields, audience_countries = _clean_fields(member=member, group=meeting.group, **current)
+    # "Domestic" stays the organizer's country, whoever edits.
+    fields, audience_countries = _clean_fields(
+        member=meeting.organizer, group=meeting.group, **current
+    )
+    if time_zone:
+        fields["time_zone"] = time_zone
+    chairs = _check_chairs(meeting.group, chairs) if chairs is not None else None
     with transaction.atomic():
         Meeting.objects.filter(pk=meeting.pk).update(**fields)
         MeetingCountry.objects.filter(meeting=meeting).delete()
         MeetingCountry.objects.bulk_create(
             [MeetingCountry(meeting=meeting, country=code) for code in audience_countries]
         )
+        if chairs is not None:
+            meeting.chairs.set(chairs)
         meeting.refresh_from_db()
         _emit(meeting, events.MEETING_CHAT, events.meeting_state_payload(meeting))
     return meeting
+
+
+def _check_chairs(group: WorkingGroup, chairs: Iterable[Member]) -> list[Member]:
+    chairs = list(chairs)
+    if any(visibility.role_in(c, group) is None and not c.is_staff for c in chairs):
+        raise ValidationError(_("Chairs must be members of the working group."))
+    return chairs
 
 
 def _set_state(meeting: Meeting, state: str, type_: str) -> Meeting:

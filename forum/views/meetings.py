@@ -50,7 +50,7 @@ def group_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     form = None
     if can_schedule:
         initial = {"time_zone": request.user.time_zone or "UTC"}
-        form = MeetingForm(request.POST or None, initial=initial)
+        form = MeetingForm(request.POST or None, initial=initial, group=group)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -67,6 +67,7 @@ def group_meetings(request: HttpRequest, slug: str) -> HttpResponse:
                     link=data["link"],
                     audience=data["audience"],
                     countries=data["countries"],
+                    chairs=data["chairs"],
                 )
             except (ValidationError, PermissionDenied) as error:
                 _apply_errors(form, error)
@@ -123,6 +124,63 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "chairs": list(meeting.chairs.all()),
             "chat_form": ChatForm(initial={"client_id": uuid.uuid4()}),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Chairs change a meeting's details; times are shown in the meeting's zone."""
+    meeting = _meeting(request, pk)
+    if (response := _chair_gate(request, meeting, mfa=False)) is not None:
+        return response
+    zone = ZoneInfo(meeting.time_zone)
+    initial = {
+        "title": meeting.title,
+        "agenda": meeting.agenda,
+        "starts_at": meeting.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": meeting.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "time_zone": meeting.time_zone,
+        "format": meeting.format,
+        "place": meeting.place,
+        "link": meeting.link,
+        "audience": meeting.audience,
+        "countries": list(meeting.countries.values_list("country", flat=True)),
+        "chairs": list(meeting.chairs.all()),
+    }
+    form = MeetingForm(request.POST or None, initial=initial, group=meeting.group)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.edit_meeting(
+                member=request.user,
+                meeting=meeting,
+                chairs=data["chairs"],
+                time_zone=data["time_zone"],
+                **{
+                    name: data[name]
+                    for name in (
+                        "title",
+                        "agenda",
+                        "starts_at",
+                        "ends_at",
+                        "format",
+                        "place",
+                        "link",
+                        "audience",
+                        "countries",
+                    )
+                },
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The meeting is updated."))
+            return redirect(meeting.get_absolute_url())
+    return render(
+        request,
+        "forum/meeting_edit.html",
+        {"meeting": meeting, "group": meeting.group, "form": form},
     )
 
 

@@ -285,3 +285,46 @@ def test_meeting_page_renders_its_live_chat_hooks(live_meeting, member_client):
     assert f'data-meeting="{live_meeting.pk}"' in html and 'data-seq="1"' in html
     assert "forum/meeting" in html and 'name="client_id"' in html
     assert timezone.now()  # the page renders with the reader's zone active
+
+
+def test_chair_edits_times_in_the_meetings_zone_and_adds_a_chair(make_member, legal, member):
+    organizer = make_member(country="ZM", groups=[legal], role="chair", time_zone="Africa/Lusaka")
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Africa/Lusaka"))
+    meeting = actions.schedule_meeting(
+        organizer=organizer,
+        group=legal,
+        title="Morning call",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        link="https://meet.example.org/m",
+        time_zone="Africa/Lusaka",
+    )
+    client = client_for(organizer)
+    page = client.get(f"/m/{meeting.pk}/edit/").content.decode()
+    assert 'value="2026-12-01T09:00"' in page  # shown in Lusaka time, as typed
+    response = client.post(
+        f"/m/{meeting.pk}/edit/",
+        {
+            "title": "Morning call, moved",
+            "starts_at": "2026-12-01T10:00",
+            "ends_at": "2026-12-01T11:30",
+            "time_zone": "Africa/Lusaka",
+            "format": "online",
+            "link": "https://meet.example.org/m",
+            "audience": "group",
+            "chairs": [member.pk],
+        },
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "Morning call, moved"
+    assert meeting.starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=ZoneInfo("UTC"))
+    assert list(meeting.chairs.all()) == [member]
+    assert client_for(member).get(f"/m/{meeting.pk}/edit/").status_code == 200
+
+
+def test_chairs_must_belong_to_the_group(schedule, outsider):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        schedule(chairs=[outsider])
