@@ -2,7 +2,16 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 
 from accounts.mfa import has_mfa
-from forum.models import AuditEntry, Membership, Post, Review, Thread, WorkingGroup
+from forum.models import (
+    AuditEntry,
+    ChatMessage,
+    Meeting,
+    Membership,
+    Post,
+    Review,
+    Thread,
+    WorkingGroup,
+)
 
 
 @admin.register(WorkingGroup)
@@ -101,4 +110,34 @@ class ReviewAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    """Read-only: meetings change through their pages and actions."""
+
+    list_display = ["title", "group", "organizer", "state", "starts_at", "audience"]
+    list_filter = ["group", "state", "format", "audience"]
+    search_fields = ["title", "organizer__email"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    """Read-only: removed messages keep their text, remover and reason for the record."""
+
+    list_display = ["__str__", "author", "created_at", "removed_at", "removed_by"]
+    list_filter = ["meeting__group"]
+    search_fields = ["body", "author__email", "meeting__title"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
         return False

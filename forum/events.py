@@ -228,3 +228,39 @@ def with_group_seq(queryset):
     key = Concat(Value("group:"), Cast(OuterRef("group_id"), output_field=CharField()))
     seq = EventStream.objects.filter(key=key).values("last_seq")[:1]
     return queryset.annotate(stream_seq=Subquery(seq))
+
+
+# --- meetings: the room of each meeting is its own stream ----------------------------
+
+MEETING_STARTED = "meeting.started"
+MEETING_ENDED = "meeting.ended"
+MEETING_CHAT = "meeting.chat"
+CHAT_MESSAGE = "chat.message"
+CHAT_REMOVED = "chat.removed"
+CHAT_MUTED = "chat.muted"
+
+
+def meeting_stream(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def chat_payload(message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "client_id": message.client_id,
+        "author": _member(message.author),
+        "html": message.html,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def meeting_state_payload(meeting, now=None) -> dict[str, Any]:
+    now = now or timezone.now()
+    return {
+        "id": meeting.pk,
+        "state": meeting.state_at(now),
+        "chat_open": meeting.chat_open_at(now),
+        "slow_mode": meeting.slow_mode_seconds,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+    }

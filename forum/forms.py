@@ -171,3 +171,110 @@ class PolicyForm(forms.Form):
         required=False,
         help_text=_("0: never. Leave empty: always."),
     )
+
+
+# --- meetings ------------------------------------------------------------------------
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+
+
+class MeetingForm(forms.Form):
+    """Times are typed in `time_zone` (the organizer's, by default) and stored in UTC."""
+
+    title = forms.CharField(
+        label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
+    )
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        required=False,
+        max_length=limits.BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown: **bold**, *italic*, - lists, links."),
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone of these times"), choices=())
+    format = forms.ChoiceField(label=_("Format"), choices=(), widget=forms.RadioSelect)
+    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    link = forms.URLField(label=_("Link for joining online"), required=False, max_length=500)
+    audience = forms.ChoiceField(
+        label=_("Who is invited?"),
+        choices=Audience.choices,
+        initial=Audience.GROUP,
+        widget=forms.RadioSelect,
+    )
+    countries = forms.MultipleChoiceField(
+        label=_("Countries (for “selected countries”)"),
+        choices=all_countries,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    chairs = forms.ModelMultipleChoiceField(
+        label=_("Chairs besides you"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("They may start and end the meeting and moderate its chat."),
+    )
+
+    def __init__(self, *args, group, **kwargs) -> None:
+        from django.contrib.auth import get_user_model
+
+        from forum.models import MeetingFormat
+
+        super().__init__(*args, **kwargs)
+        self.fields["chairs"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__group=group, is_active=True)
+            .order_by("display_name")
+        )
+        self.fields["time_zone"].choices = _zone_choices()
+        self.fields["format"].choices = MeetingFormat.choices
+        self.fields["format"].initial = MeetingFormat.ONLINE
+
+    def clean(self):
+        import zoneinfo
+
+        from django.utils import timezone
+
+        data = super().clean()
+        zone = data.get("time_zone")
+        for name in ("starts_at", "ends_at"):
+            if data.get(name) and zone:
+                # The field read the text in the reader's zone; read it in the chosen one.
+                naive = timezone.make_naive(data[name])
+                data[name] = naive.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+        if data.get("audience") == Audience.COUNTRIES and not data.get("countries"):
+            self.add_error("countries", _("Choose at least one country."))
+        return data
+
+
+class ChatForm(forms.Form):
+    """The chat without JavaScript: `client_id` makes a double submit count once."""
+
+    client_id = forms.CharField(max_length=limits.CHAT_CLIENT_ID_MAX, widget=forms.HiddenInput)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=limits.CHAT_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        required=False,
+        max_length=limits.MINUTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Markdown. Publishing starts a thread in the group with this text."),
+    )

@@ -66,3 +66,10 @@ def check_body(body: str) -> str:
             code="body_length",
         )
     return body
+
+
+# Meeting chat: a message is short, and each member may send a few per window.
+CHAT_BODY_MAX = 4_000
+CHAT_CLIENT_ID_MAX = 64
+CHAT_PER_WINDOW, CHAT_WINDOW_SECONDS = 5, 10
+MINUTES_MAX = BODY_MAX

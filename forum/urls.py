@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from forum.views import health, members, moderation, pages, threads
+from forum.views import health, meetings, members, moderation, pages, threads
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
@@ -10,6 +10,24 @@ urlpatterns = [
     path("g/<slug:slug>/new/", threads.new_thread, name="thread_new"),
     path("g/<slug:slug>/people/", pages.group_people, name="group_people"),
     path("g/<slug:slug>/members/", members.manage_members, name="group_members"),
+    path("g/<slug:slug>/meetings/", meetings.group_meetings, name="group_meetings"),
+    path("m/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    path("m/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("m/<int:pk>/rsvp/", meetings.meeting_rsvp, name="meeting_rsvp"),
+    path("m/<int:pk>/chat/", meetings.meeting_chat, name="meeting_chat"),
+    path("m/<int:pk>/chat/<int:message_id>/remove/", meetings.chat_remove, name="chat_remove"),
+    path("m/<int:pk>/mute/", meetings.chat_mute, name="chat_mute"),
+    path("m/<int:pk>/manage/", meetings.meeting_manage, name="meeting_manage"),
+    path("m/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),
+    path("m/<int:pk>/transcript/", meetings.transcript, name="meeting_transcript"),
+    path(
+        "m/<int:pk>/transcript.<str:export>",
+        meetings.transcript,
+        name="meeting_transcript_export",
+    ),
+    path("m/<int:pk>/meeting.ics", meetings.meeting_ics, name="meeting_ics"),
+    path("calendar/", meetings.calendar_settings, name="calendar_settings"),
+    path("calendar/<str:token>.ics", meetings.calendar_feed, name="calendar_feed"),
     path("g/<slug:slug>/mod/", moderation.queue, name="group_queue"),
     path("g/<slug:slug>/mod/log/", moderation.audit_log, name="group_audit_log"),
     path("g/<slug:slug>/mod/mutes/", moderation.mutes, name="group_mutes"),

@@ -459,3 +459,81 @@ def may_receive(audience: dict, reader: Reader) -> bool:
     if audience.get("moderators"):
         return reader.moderator and (countries is None or reader.country in countries)
     return countries is None or reader.country in countries
+
+
+# --- meetings ------------------------------------------------------------------------
+# A meeting's audience follows the thread rule: the whole group, or members in its
+# countries; staff see all. Chairs are the organizer, the meeting's chairs and the
+# group's moderators.
+
+
+def meeting_audience_filter(viewer: Viewer) -> Q:
+    """Return the condition a meeting meets when its audience includes `viewer`'s country."""
+    from forum.models import MeetingCountry
+
+    return Q(audience=Audience.GROUP) | Q(
+        Exists(MeetingCountry.objects.filter(meeting=OuterRef("pk"), country=viewer.country))
+    )
+
+
+def visible_meetings(viewer: Viewer, group: WorkingGroup | None = None):
+    """Return the meetings `viewer` may see: in their groups, addressed to their country."""
+    from forum.models import Meeting
+
+    if not _signed_in(viewer):
+        return Meeting.objects.none()
+    meetings = Meeting.objects.all() if group is None else Meeting.objects.filter(group=group)
+    meetings = meetings.select_related("group", "organizer")
+    if viewer.is_staff:
+        return meetings
+    return meetings.filter(
+        Exists(Membership.objects.filter(group=OuterRef("group"), member=viewer)),
+        meeting_audience_filter(viewer),
+    )
+
+
+def get_meeting_or_404(viewer: Viewer, pk: int):
+    """Return meeting `pk` if `viewer` may see it; 404 for missing or outside its audience."""
+    from forum.models import Meeting
+
+    try:
+        return visible_meetings(viewer).get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404("No such meeting.") from None
+
+
+def can_view_meeting(viewer: Viewer, meeting) -> bool:
+    return visible_meetings(viewer).filter(pk=meeting.pk).exists()
+
+
+def can_schedule_meeting(viewer: Viewer, group: WorkingGroup) -> bool:
+    """Chairs and moderators of a group (and staff) schedule its meetings."""
+    return can_moderate(viewer, group)
+
+
+def can_chair_meeting(viewer: Viewer, meeting) -> bool:
+    """The organizer, the meeting's chairs, the group's moderators and staff run a meeting."""
+    if not _signed_in(viewer):
+        return False
+    if viewer.pk == meeting.organizer_id or can_moderate(viewer, meeting.group):
+        return True
+    return meeting.chairs.filter(pk=viewer.pk).exists()
+
+
+def meeting_event_audience(meeting) -> dict:
+    """Return the event audience of everything said or done in `meeting`'s room."""
+    from forum.models import MeetingCountry
+
+    countries = (
+        None
+        if meeting.audience == Audience.GROUP
+        else sorted(
+            MeetingCountry.objects.filter(meeting=meeting).values_list("country", flat=True)
+        )
+    )
+    return {"countries": countries, "moderators": False, "members": []}
+
+
+def meeting_reader(member: Member, meeting) -> Reader:
+    """Return the Reader for `member` in `meeting`'s room (at connect time)."""
+    return reader_for(member, meeting.group)

@@ -12,6 +12,9 @@ from django.test import Client
 from accounts.models import Member, Organization
 from forum.models import Membership, ModerationPolicy, Role, WorkingGroup
 
+# Shared fixtures of the meeting tests (schedule, meeting, live_meeting).
+pytest_plugins = ["tests.forum.meeting_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery-staple"
 

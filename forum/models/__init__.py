@@ -1,5 +1,16 @@
 from forum.models.events import Event, EventStream
 from forum.models.groups import Membership, ModerationPolicy, Role, WorkingGroup
+from forum.models.meetings import (
+    CalendarFeed,
+    ChatMessage,
+    ChatMute,
+    Meeting,
+    MeetingCountry,
+    MeetingFormat,
+    MeetingState,
+    Rsvp,
+    RsvpAnswer,
+)
 from forum.models.moderation import (
     Approval,
     AuditAction,
@@ -29,8 +40,15 @@ __all__ = [
     "AudienceCountry",
     "AuditAction",
     "AuditEntry",
+    "CalendarFeed",
+    "ChatMessage",
+    "ChatMute",
     "Event",
     "EventStream",
+    "Meeting",
+    "MeetingCountry",
+    "MeetingFormat",
+    "MeetingState",
     "Membership",
     "Mention",
     "ModerationPolicy",
@@ -44,6 +62,8 @@ __all__ = [
     "ReportReason",
     "Review",
     "Role",
+    "Rsvp",
+    "RsvpAnswer",
     "Tag",
     "Thread",
     "ThreadRead",

@@ -52,3 +52,17 @@ def test_demo_threads_respect_their_audience(db):
     assert any("Mining code" in t for t in titles)
     assert not any("仅限中国成员" in t for t in titles)
     assert any("仅限中国成员" in t.title for t in visibility.visible_threads(chinese))
+
+
+def test_demo_meeting_is_scheduled_once_and_a_demo_chair_can_start_it(db):
+    from forum.actions import meetings
+    from forum.models import Meeting
+
+    seed()
+    seed()
+    meeting = Meeting.objects.get()
+    assert meeting.group.slug == "meetings" and meeting.state == "scheduled"
+    assert meeting.starts_at > meeting.created_at
+    chair = Member.objects.get(email="chair.zm@demo.example")
+    meetings.start_meeting(member=chair, meeting=meeting)
+    assert Meeting.objects.get().state == "live"

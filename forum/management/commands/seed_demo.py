@@ -131,6 +131,46 @@ def seed_threads() -> None:
             posts.append(post)
 
 
+DEMO_MEETING = {
+    "group": "meetings",
+    "organizer": "chair.cn@demo.example",
+    "title": "Online session: preparing the annual forum meeting",
+    "agenda": "1. Dates and venue of the annual forum\n"
+    "2. Delegations from each country\n"
+    "3. Visits to partner projects",
+    "link": "https://meet.example.org/annual-forum",
+}
+
+
+def seed_meeting() -> None:
+    """Schedule the demo meeting once: tomorrow 10:00 in the organizer's zone, one hour."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from forum.actions import meetings as actions
+    from forum.models import Meeting
+
+    group = WorkingGroup.objects.get(slug=DEMO_MEETING["group"])
+    if Meeting.objects.filter(group=group, title=DEMO_MEETING["title"]).exists():
+        return
+    organizer = Member.objects.get(email=DEMO_MEETING["organizer"])
+    zone = ZoneInfo(organizer.time_zone)
+    tomorrow = timezone.localtime(timezone.now(), zone).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(10, 0), tzinfo=zone)
+    actions.schedule_meeting(
+        organizer=organizer,
+        group=group,
+        title=DEMO_MEETING["title"],
+        agenda=DEMO_MEETING["agenda"],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        link=DEMO_MEETING["link"],
+        time_zone=organizer.time_zone,
+    )
+
+
 class Command(BaseCommand):
     help = "Create demo members (idempotent) and print their logins."
 
@@ -194,6 +234,7 @@ class Command(BaseCommand):
             )
             rows.append((staff.email, "staff", "CN", "*"))
         seed_threads()
+        seed_meeting()
         for row in rows:
             self.stdout.write("\t".join(row))
         self.stderr.write(

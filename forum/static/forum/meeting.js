@@ -1,0 +1,189 @@
+/* The meeting chat over /ws/meetings/<id>/ (docs/protocol.md), in the manner of live.js.
+   Without JavaScript the page posts messages over HTTP and shows them on reload. */
+(function () {
+  "use strict";
+  var root = document.querySelector("section.chat[data-meeting]");
+  if (!root || !("WebSocket" in window)) return;
+  var d = root.dataset;
+  var meeting = +d.meeting, me = +d.me, seq = +d.seq || 0, backoff = 1000, ws = null;
+  var lang = document.documentElement.lang, tz = d.tz || undefined;
+  var log = document.getElementById("chat-log");
+  var state = document.getElementById("live-state");
+  var status = document.getElementById("chat-status");
+  var presence = document.getElementById("live-presence");
+  var badge = document.getElementById("meeting-state");
+  var form = root.querySelector("form.chat-form");
+  var box = form && form.querySelector("textarea[name=body]");
+  // Sends not yet acknowledged, by client_id, in the order they were written.
+  var pending = {}, order = [];
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function clock(iso) {
+    try { return new Date(iso).toLocaleTimeString(lang, { timeZone: tz, hour: "2-digit", minute: "2-digit" }); }
+    catch (e) { return new Date(iso).toLocaleTimeString(); }
+  }
+  function flag(code) {
+    return code.toUpperCase().replace(/./g, function (c) { return String.fromCodePoint(127397 + c.charCodeAt(0)); });
+  }
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint8Array(16); crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function setState(name) {
+    if (!state) return;
+    state.dataset.state = name;
+    state.textContent = name === "live" ? "" : (d["t" + name[0].toUpperCase() + name.slice(1)] || name);
+  }
+  function say(text) { if (status) status.textContent = text || ""; }
+  function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 40; }
+
+  function messageNode(m, sending) {
+    var node = el("li", "chat-message" + (sending ? " sending" : ""));
+    if (m.id) node.dataset.id = m.id;
+    if (m.client_id) node.dataset.clientId = m.client_id;
+    node.appendChild(el("span", "who", m.author.name + " " + flag(m.author.country)));
+    node.appendChild(document.createTextNode(" "));
+    var time = el("time", null, clock(m.created_at));
+    time.dateTime = m.created_at;
+    node.appendChild(time);
+    var body = el("div", "body");
+    if (sending) body.textContent = m.body; // our own text, shown as typed until the server's copy
+    else body.innerHTML = m.html; // sanitized by the server when the message was stored
+    node.appendChild(body);
+    if (sending) node.appendChild(el("span", "note", d.tSending || "sending…"));
+    return node;
+  }
+  function append(node) {
+    var stick = atBottom();
+    log.appendChild(node);
+    if (stick) log.scrollTop = log.scrollHeight;
+  }
+
+  function onMessage(m, s) {
+    if (m.removed) return;
+    if (log.querySelector('[data-id="' + m.id + '"]')) return;
+    var node = messageNode(m, false);
+    node.dataset.seq = s;
+    // Our own message may already show (sending, or acknowledged): replace that copy.
+    var mine = m.author.id === me && m.client_id;
+    var old = mine ? log.querySelector('li[data-client-id="' + CSS.escape(m.client_id) + '"]') : null;
+    if (mine) forget(m.client_id);
+    if (old) old.replaceWith(node); else append(node);
+  }
+  function onAck(a) {
+    var node = log.querySelector('li[data-client-id="' + CSS.escape(a.client_id) + '"]');
+    forget(a.client_id);
+    if (node) { node.classList.remove("sending", "failed"); node.dataset.seq = a.seq; var n = node.querySelector(".note"); if (n) n.remove(); }
+  }
+  function forget(id) {
+    delete pending[id];
+    order = order.filter(function (x) { return x !== id; });
+  }
+  function onRemoved(r) {
+    var node = log.querySelector('[data-id="' + r.id + '"]');
+    if (node) node.remove();
+  }
+  function onMeeting(m) {
+    if (badge) {
+      badge.dataset.state = m.state;
+      badge.className = "badge state-" + m.state;
+      badge.textContent = d["t" + m.state[0].toUpperCase() + m.state.slice(1)] || m.state;
+    }
+    if (form) form.hidden = !m.chat_open;
+    say(m.chat_open ? "" : (d.tChatClosed || "The chat is closed."));
+  }
+  function onError(e) {
+    if (!e.client_id || !pending[e.client_id]) {
+      say(e.message);
+      // A frame dropped before the server read it: send what is still pending again.
+      if (e.code === "rate_limited" && !e.client_id) setTimeout(function () { if (ws && ws.readyState === 1) flush(); }, 2000);
+      return;
+    }
+    var node = log.querySelector('li[data-client-id="' + CSS.escape(e.client_id) + '"]');
+    // Refused for good: give the text back to the box so nothing typed is lost.
+    if (box && !box.value) box.value = pending[e.client_id];
+    forget(e.client_id);
+    if (node) node.remove();
+    say(e.message);
+  }
+  var online = {};
+  function onPresence(data) {
+    if (data.online) { online = {}; data.online.forEach(function (m) { online[m.id] = m; }); }
+    (data.joined || []).forEach(function (m) { online[m.id] = m; });
+    (data.left || []).forEach(function (id) { delete online[id]; });
+    if (!presence) return;
+    presence.textContent = Object.keys(online).map(function (id) { return online[id]; })
+      .sort(function (a, b) { return a.name.localeCompare(b.name, lang); })
+      .map(function (m) { return m.name + " " + flag(m.country); }).join(", ");
+  }
+
+  function handle(f) {
+    if (f.type === "hello") { if (f.data) onMeeting(f.data); return; }
+    if (f.type === "resync") { location.reload(); return; }
+    if (f.type === "chat.ack") { onAck(f); return; }
+    if (f.type === "error") { onError(f); return; }
+    if (f.type === "presence") { onPresence(f.data); return; }
+    if (typeof f.seq === "number") { if (f.seq <= seq) return; seq = f.seq; }
+    switch (f.type) {
+      case "chat.message": onMessage(f.data, f.seq); break;
+      case "chat.removed": onRemoved(f.data); break;
+      case "chat.muted": if (f.data.member === me && f.data.muted) say(d.tMuted); break;
+      case "meeting.started": case "meeting.ended": case "meeting.chat": onMeeting(f.data); break;
+    }
+  }
+
+  function flush() {
+    order.forEach(function (id) {
+      ws.send(JSON.stringify({ type: "chat.send", client_id: id, body: pending[id] }));
+    });
+  }
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    ws = new WebSocket(scheme + location.host + "/ws/meetings/" + meeting + "/");
+    ws.onopen = function () {
+      backoff = 1000;
+      setState("live");
+      ws.send(JSON.stringify({ type: "resume", after: seq }));
+      flush(); // resends keep their client_id: the server stores each once
+    };
+    ws.onmessage = function (e) { try { handle(JSON.parse(e.data)); } catch (err) { /* ignore one bad frame */ } };
+    ws.onclose = function (e) {
+      if (e.code === 4401 || e.code === 4403 || e.code === 4404) { setState("closed"); return; }
+      setState("reconnecting");
+      setTimeout(connect, backoff + Math.random() * 500);
+      backoff = Math.min(backoff * 2, 30000);
+    };
+  }
+
+  if (form && box) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = box.value.trim();
+      if (!body) return;
+      var id = newId();
+      pending[id] = body;
+      order.push(id);
+      var author = { id: me, name: d.myName || "", country: d.myCountry || "" };
+      append(messageNode({ client_id: id, body: body, author: author, created_at: new Date().toISOString() }, true));
+      box.value = "";
+      if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "chat.send", client_id: id, body: body }));
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+    });
+  }
+  // For diagnostics (and tests): where the room is, and a way to drop the connection.
+  window.forumLive = {
+    get seq() { return seq; },
+    get state() { return state ? state.dataset.state : ""; },
+    get pending() { return order.length; },
+    drop: function () { if (ws) ws.close(4000, "dropped"); }
+  };
+  connect();
+})();
