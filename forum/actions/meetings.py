@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from forum import events, limits, rendering, visibility
+from forum.actions import audit
 from forum.actions.threads import _clean_countries, create_thread
 from forum.models import (
     Audience,
+    AuditAction,
     CalendarFeed,
     ChatMessage,
     ChatMute,
@@ -419,6 +421,14 @@ def remove_chat_message(*, member: Member, message: ChatMessage, reason: str) ->
             reason,
         )
         locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+        audit.record(
+            actor=member,
+            group=meeting.group,
+            action=AuditAction.CHAT_REMOVE,
+            member=locked.author,
+            reason=reason,
+            details={"meeting": meeting.pk, "message": locked.pk, "seq": locked.seq},
+        )
         # The text leaves the event log too, so no replay can bring it back.
         for event in Event.objects.filter(
             stream__key=events.meeting_stream(meeting.pk), seq=locked.seq
@@ -444,6 +454,13 @@ def mute_participant(
         else:
             created = bool(ChatMute.objects.filter(meeting=meeting, member=participant).delete()[0])
         if created:
+            audit.record(
+                actor=member,
+                group=meeting.group,
+                action=AuditAction.CHAT_MUTE if muted else AuditAction.CHAT_UNMUTE,
+                member=participant,
+                details={"meeting": meeting.pk},
+            )
             _emit(meeting, events.CHAT_MUTED, {"member": participant.pk, "muted": muted})
 
 

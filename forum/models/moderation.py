@@ -199,6 +199,9 @@ class AuditAction(models.TextChoices):
     PIN = "pin", _("pinned or unpinned a thread")
     LOCK = "lock", _("locked or unlocked a thread")
     MOVE = "move", _("moved a thread")
+    CHAT_REMOVE = "chat_remove", _("removed a chat message")
+    CHAT_MUTE = "chat_mute", _("muted a member in a meeting chat")
+    CHAT_UNMUTE = "chat_unmute", _("let a member write in a meeting chat again")
 
 
 class AuditQuerySet(models.QuerySet):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from forum import events
 from forum.actions import meetings as actions
 from forum.models import (
+    AuditEntry,
     ChatMessage,
     Event,
     Meeting,
@@ -189,6 +190,11 @@ def test_muted_participant_cannot_send_until_unmuted(live_meeting, member, chair
     assert room_events(live_meeting)[-1][1] == "chat.muted"
     actions.mute_participant(member=chair, meeting=live_meeting, participant=member, muted=False)
     assert send(live_meeting, member)[1]
+    logged = AuditEntry.objects.order_by("pk").values_list("action", "member", "actor_country")
+    assert list(logged) == [
+        ("chat_mute", member.pk, chair.country.code),
+        ("chat_unmute", member.pk, chair.country.code),
+    ]
 
 
 def test_members_cannot_mute_or_remove(live_meeting, member, other_country_member):
@@ -221,6 +227,12 @@ def test_removing_a_message_keeps_the_reason_and_clears_the_log(live_meeting, me
     assert logged.payload["html"] == "" and logged.payload["removed"]
     last = Event.objects.filter(stream__key=live_meeting.stream_key).order_by("-seq").first()
     assert last.type == "chat.removed" and last.payload["id"] == message.pk
+    entry = AuditEntry.objects.get(action="chat_remove")
+    assert (entry.actor, entry.reason, entry.details["message"]) == (
+        moderator,
+        "Off topic",
+        message.pk,
+    )
     with pytest.raises(ValidationError):
         actions.remove_chat_message(member=moderator, message=message, reason=" ")
 

@@ -391,7 +391,8 @@ def test_every_moderation_action_is_audited(
     moderation.dismiss_report(moderator=moderator, report=report)
     actions.move_thread(moderator=moderator, thread=thread, group=promotion)
     logged = set(AuditEntry.objects.values_list("action", flat=True))
-    assert logged == set(AuditAction.values)
+    chat = {AuditAction.CHAT_REMOVE, AuditAction.CHAT_MUTE, AuditAction.CHAT_UNMUTE}
+    assert logged == set(AuditAction.values) - chat  # chat: tests/forum/test_actions_meetings.py
     removal = AuditEntry.objects.get(action=AuditAction.REMOVE)
     assert (removal.actor, removal.actor_country.code, removal.reason) == (
         moderator,

@@ -104,7 +104,9 @@ def test_selected_countries_thread_reaches_only_those_countries(start_thread, me
 def test_pending_post_is_seen_by_its_author_and_moderators_only(thread, readers, moderator):
     from forum.models import PostStatus
 
-    post = actions.reply(author=readers["other_country"], parent=thread.posts.get(), body="Zq-held-text")
+    post = actions.reply(
+        author=readers["other_country"], parent=thread.posts.get(), body="Zq-held-text"
+    )
     post.status = PostStatus.PENDING
     post.save()
     for role, sees in [("other_country", True), ("same_country", False), ("staff", True)]:
