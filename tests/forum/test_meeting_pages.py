@@ -254,6 +254,28 @@ def test_meeting_ics_is_valid(schedule, member_client):
     assert properties(lines, "UID") == [f"meeting-{meeting.pk}@testserver"]
 
 
+def test_meeting_ics_parses_back_with_the_icalendar_package(schedule, member_client):
+    """An independent RFC 5545 parser reads back what the forum wrote."""
+    import icalendar
+
+    meeting = schedule(
+        title="Planning, budget; and \\ notes 长",
+        agenda="Line one\nLine two, with comma",
+        format="hybrid",
+        place="Lusaka, Zambia",
+    )
+    response = member_client.get(f"/m/{meeting.pk}/meeting.ics")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    (event,) = calendar.walk("VEVENT")
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(event["SUMMARY"]) == meeting.title
+    assert str(event["LOCATION"]) == "Lusaka, Zambia"
+    assert str(event["DESCRIPTION"]).startswith("Line one\nLine two, with comma")
+    # iCalendar times have whole seconds.
+    assert event.decoded("DTSTART") == meeting.starts_at.replace(microsecond=0)
+    assert event.decoded("DTEND") == meeting.ends_at.replace(microsecond=0)
+
+
 def test_calendar_feed_holds_visible_meetings_and_dies_with_its_token(
     schedule, other_country_member, anonymous_client
 ):
