@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from forum.models import (
@@ -404,7 +414,19 @@ def audit_log(viewer: Viewer, group: WorkingGroup) -> QuerySet[AuditEntry]:
     """Return a group's moderation audit log for its chairs and staff; nothing otherwise."""
     if not can_chair(viewer, group):
         return AuditEntry.objects.none()
-    return AuditEntry.objects.filter(group=group).select_related("actor", "member", "post")
+    # A chair outside a thread's audience sees that something happened, never the text
+    # (`readable` is False: reasons and details may quote the post).
+    in_audience = Exists(visible_threads(viewer).filter(pk=OuterRef("thread_id")))
+    readable = Case(
+        When(Q(thread_id__isnull=True) | in_audience, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return (
+        AuditEntry.objects.filter(group=group)
+        .annotate(readable=readable)
+        .select_related("actor", "member", "post")
+    )
 
 
 # --- events: who receives what, decided without a query ----------------------------

@@ -130,7 +130,7 @@ def _approve_locked(
 
 def approve(*, moderator: Member, review: Review) -> Review:
     """Approve a pending post or edit; with four-eyes, the second approval publishes it."""
-    _require_moderator(moderator, review.group)
+    _require_moderator(moderator, review.post.thread.group)
     with transaction.atomic():
         review, post, thread = _lock(review)
         _approve_locked(moderator, review, post, thread)
@@ -171,6 +171,9 @@ def edit_and_approve(
             if new_title:
                 review.title = new_title
             review.save(update_fields=["body_source", "body_html", "title"])
+        if body != before or new_title:
+            # Earlier approvals were of another text: the four eyes must see this one.
+            review.approvals.all().delete()
         _approve_locked(
             moderator,
             review,
@@ -261,6 +264,10 @@ def dismiss_report(*, moderator: Member, report: Report, note: str = "") -> Repo
     _require_moderator(moderator, report.group)
     note = _check_note(note)
     with transaction.atomic():
+        # Lock order of the posting actions (thread, post) before the report: no deadlock
+        # with a removal of the same post.
+        Thread.objects.select_for_update().filter(pk=report.post.thread_id).first()
+        Post.objects.select_for_update().filter(pk=report.post_id).first()
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.state != Report.State.OPEN:
             raise ValidationError(_("Another moderator has already resolved this report."))
@@ -322,6 +329,8 @@ def mute(
 def unmute(*, moderator: Member, mute: Mute) -> Mute:
     """Lift a mute before it ends."""
     _require_moderator(moderator, mute.group)
+    if mute.lifted_at is not None or mute.until <= timezone.now():
+        raise ValidationError(_("This mute has already ended."))
     with transaction.atomic():
         mute.lifted_at = timezone.now()
         mute.save(update_fields=["lifted_at"])
@@ -346,7 +355,7 @@ def set_slow_mode(*, moderator: Member, thread: Thread, seconds: int) -> Thread:
             thread_id=thread.pk,
             details={"seconds": seconds},
         )
-        posting.emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
+        posting.emit_thread(thread)
     return thread
 
 

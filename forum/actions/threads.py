@@ -118,6 +118,20 @@ def emit(
     )
 
 
+def emit_thread(thread: Thread, *, group_id: int | None = None) -> None:
+    """Log `thread.updated` for whoever may see the thread: while its opening post
+    waits for review (or was rejected), only moderators and the author."""
+    opening = Post.objects.filter(thread=thread, number=1).values("status", "author_id").first()
+    emit(
+        thread,
+        events.THREAD_UPDATED,
+        events.thread_payload(thread),
+        status=opening["status"] if opening else PostStatus.PUBLISHED,
+        author_id=opening["author_id"] if opening else None,
+        group_id=group_id,
+    )
+
+
 def emit_post(thread: Thread, type_: str, post: Post) -> None:
     """Log a post event for the post's audience (its status decides who receives it)."""
     emit(
@@ -369,6 +383,10 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if not unchanged:
             apply_edit(editor, locked, thread, body, new_title, now)
+            # A direct edit replaces any proposal: approving it later must not undo this one.
+            Review.objects.filter(
+                post=locked, kind=Review.Kind.EDIT, state=Review.State.OPEN
+            ).update(state=Review.State.WITHDRAWN, decided_at=now, decided_by=editor)
         if resubmit and locked.status == PostStatus.REJECTED:
             if next_status == PostStatus.PENDING:
                 locked.status = PostStatus.PENDING
@@ -555,7 +573,7 @@ def _set_flag(moderator: Member, thread: Thread, action: str, **flag: bool) -> T
         audit.record(
             actor=moderator, group=thread.group, action=action, thread_id=thread.pk, details=flag
         )
-        emit(thread, events.THREAD_UPDATED, events.thread_payload(thread))
+        emit_thread(thread)
     return thread
 
 
@@ -578,6 +596,9 @@ def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Th
     old_group_id = thread.group_id
     with transaction.atomic():
         Thread.objects.filter(pk=thread.pk).update(group=group)
+        # Its pending posts and open reports move to the new group's queue.
+        Review.objects.filter(post__thread=thread).update(group=group)
+        Report.objects.filter(post__thread=thread).update(group=group)
         thread.tags.remove(*thread.tags.filter(kind=Tag.Kind.TOPIC))
         old_group, thread.group = thread.group, group
         for logged_in in (old_group, group):  # both groups' chairs see the move
@@ -588,11 +609,10 @@ def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Th
                 thread_id=thread.pk,
                 details={"from": old_group.slug, "to": group.slug},
             )
-        payload = events.thread_payload(thread)
         # Readers of the old group drop it; readers of the new one see it arrive. Streams
         # are locked in id order so that two opposite moves cannot deadlock.
         for group_id in sorted({old_group_id, group.pk}):
-            emit(thread, events.THREAD_UPDATED, payload, group_id=group_id)
+            emit_thread(thread, group_id=group_id)
     return thread
 
 

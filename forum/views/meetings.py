@@ -277,7 +277,7 @@ def chat_mute(request: HttpRequest, pk: int) -> HttpResponse:
     if (response := _chair_gate(request, meeting, mfa=True)) is not None:
         return response
     participant = visibility.visible_members(request.user).filter(
-        pk=request.POST.get("member") if request.POST.get("member", "").isdigit() else 0
+        pk=request.POST.get("member") if _digits(request.POST.get("member", "")) else 0
     )
     participant = participant.first()
     if participant is None:
@@ -439,3 +439,8 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     feed = actions.calendar_feed(member=request.user)
     url = request.build_absolute_uri(f"/calendar/{feed.token}.ics")
     return render(request, "forum/calendar_settings.html", {"feed_url": url})
+
+
+def _digits(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return value.isascii() and value.isdigit()

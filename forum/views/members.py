@@ -27,7 +27,9 @@ def manage_members(request: HttpRequest, slug: str) -> HttpResponse:
     roster = visibility.group_roster(request.user, group)
     if request.method == "POST":
         raw_id = request.POST.get("membership", "")
-        membership = roster.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+        membership = (
+            roster.filter(pk=int(raw_id)).first() if raw_id.isascii() and raw_id.isdigit() else None
+        )
         if membership is None:
             messages.error(request, _("That member is no longer in this group."))
             return redirect("group_members", slug=group.slug)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
@@ -40,7 +41,9 @@ LOG_PER_PAGE = 50
 
 def _back(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}):
+    if url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -171,14 +174,18 @@ def approve_selected(request: HttpRequest) -> HttpResponse:
     """Batch approve: each selected review is approved on its own; refusals are listed."""
     if (gate := redirect_to_mfa_setup(request)) is not None:
         return gate
-    ids = [int(i) for i in request.POST.getlist("review")[:200] if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("review")[:200] if i.isascii() and i.isdigit()]
     reviews = visibility.review_queue(request.user).filter(pk__in=ids)
     if not ids:
         messages.error(request, _("Select the posts to approve."))
     else:
         approved, errors = actions.approve_many(moderator=request.user, reviews=reviews)
         if approved:
-            messages.success(request, _("%(n)d approved.") % {"n": approved})
+            messages.success(
+                request,
+                ngettext("%(n)d post approved.", "%(n)d posts approved.", approved)
+                % {"n": approved},
+            )
         for error in errors:
             messages.error(request, error)
     return redirect(_back(request, reverse("queue")))
@@ -248,7 +255,11 @@ def mutes(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if "lift" in request.POST:
                 lift = request.POST["lift"]
-                mute = Mute.objects.filter(group=group, pk=lift).first() if lift.isdigit() else None
+                mute = (
+                    Mute.objects.filter(group=group, pk=lift).first()
+                    if lift.isascii() and lift.isdigit()
+                    else None
+                )
                 if mute is None:
                     raise ValidationError(_("No such mute."))
                 actions.unmute(moderator=request.user, mute=mute)
@@ -259,6 +270,9 @@ def mutes(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("The member is muted."))
                 return redirect("group_mutes", slug=group.slug)
         except (ValidationError, PermissionDenied) as error:
+            if not form.is_bound:  # lifting a mute: no form to show the error on
+                messages.error(request, _refusal(error))
+                return redirect("group_mutes", slug=group.slug)
             _apply_errors(form, error)
     active = (
         Mute.objects.filter(group=group, lifted_at=None, until__gt=timezone.now())
@@ -349,6 +363,8 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
             "details",
         ]
 
+        hidden = _("(outside your audience)")
+
         def rows():
             yield writer.writerow(header)
             for e in entries.order_by("created_at", "pk").iterator(chunk_size=500):
@@ -364,8 +380,10 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
                         e.thread_id or "",
                         e.member.display_name if e.member else "",
                         e.member.email if e.member else "",
-                        e.reason,
-                        json.dumps(e.details, sort_keys=True, ensure_ascii=False),
+                        e.reason if e.readable else hidden,
+                        json.dumps(e.details, sort_keys=True, ensure_ascii=False)
+                        if e.readable
+                        else hidden,
                     ]
                 )
 

@@ -350,7 +350,7 @@ def moderate_thread(request: HttpRequest, pk: int) -> HttpResponse:
             set_slow_mode(
                 moderator=request.user,
                 thread=thread,
-                seconds=int(seconds) if seconds.isdigit() else -1,
+                seconds=int(seconds) if seconds.isascii() and seconds.isdigit() else -1,
             )
         elif action == "tags":
             form = TagsForm(request.POST)

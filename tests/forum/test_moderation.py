@@ -420,3 +420,75 @@ def test_the_database_refuses_to_update_the_audit_log(approved_reply):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE forum_auditentry SET reason = 'x' WHERE id = %s", [entry.pk])
     assert AuditEntry.objects.get().reason == ""
+
+
+# --- regressions --------------------------------------------------------------------
+
+
+def test_moderating_a_pending_thread_never_announces_it_to_members(
+    cross_border_review, member, moderator, start_thread, promotion
+):
+    from forum.models import Membership
+
+    Membership.objects.create(member=moderator, group=promotion, role=Role.MODERATOR)
+    thread = start_thread(member, title="Held title")
+    moderation.set_slow_mode(moderator=moderator, thread=thread, seconds=30)
+    actions.set_pinned(moderator=moderator, thread=thread, pinned=True)
+    actions.move_thread(moderator=moderator, thread=thread, group=promotion)
+    updates = Event.objects.filter(type="thread.updated")
+    assert updates.count() == 4  # slow mode, pin, and the move in both groups
+    for event in updates:
+        assert event.audience["moderators"] is True
+        assert event.audience["members"] == [member.pk]
+
+
+def test_moving_a_thread_moves_its_reviews_and_reports_to_the_new_queue(
+    cross_border_review, member, moderator, start_thread, promotion, make_member
+):
+    from forum import visibility
+    from forum.models import Membership
+
+    Membership.objects.create(member=moderator, group=promotion, role=Role.MODERATOR)
+    promotion_moderator = make_member(country="EG", groups=[promotion], role=Role.MODERATOR)
+    thread = start_thread(member, title="Wrong group")
+    actions.move_thread(moderator=moderator, thread=thread, group=promotion)
+    review = visibility.review_queue(promotion_moderator).get()
+    moderation.approve(moderator=promotion_moderator, review=review)
+    assert opening(thread).status == PostStatus.PUBLISHED
+
+
+def test_edit_and_approve_needs_fresh_approvals_for_the_new_text(
+    group_thread, member, moderator, chair, make_member, legal
+):
+    legal.approvals_required = 2
+    legal.save()
+    post = actions.reply(author=member, parent=opening(group_thread), body="Original.")
+    moderation.approve(moderator=moderator, review=open_review(post))
+    moderation.edit_and_approve(moderator=chair, review=open_review(post), body="Rewritten.")
+    post.refresh_from_db()
+    assert post.status == PostStatus.PENDING  # only the chair has seen "Rewritten."
+    assert [a.moderator for a in open_review(post).approvals.all()] == [chair]
+
+
+def test_a_direct_edit_withdraws_an_older_proposal(approved_reply, member, chair):
+    actions.edit_post(editor=member, post=approved_reply, body="Proposal.")
+    actions.edit_post(editor=chair, post=approved_reply, body="Moderator's fix.")
+    assert not Review.objects.filter(post=approved_reply, state=Review.State.OPEN).exists()
+    approved_reply.refresh_from_db()
+    assert approved_reply.body_source == "Moderator's fix."
+
+
+def test_a_mute_cannot_be_lifted_twice(member, moderator, legal):
+    mute = moderation.mute(moderator=moderator, group=legal, member=member, hours=1, reason="x")
+    moderation.unmute(moderator=moderator, mute=mute)
+    with pytest.raises(ValidationError):
+        moderation.unmute(moderator=moderator, mute=mute)
+    assert AuditEntry.objects.filter(action=AuditAction.UNMUTE).count() == 1
+
+
+def test_postgresql_refuses_to_delete_from_the_audit_log(approved_reply):
+    entry = AuditEntry.objects.get()
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM forum_auditentry WHERE id = %s", [entry.pk])
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()

@@ -174,3 +174,34 @@ def test_the_admin_shows_the_audit_log_read_only(pending_reply, moderator, staff
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request, Entry.objects.get())
     assert not model_admin.has_delete_permission(request, Entry.objects.get())
+
+
+def test_non_ascii_digits_are_refused_without_an_error(pending_reply, moderator):
+    client = client_for(moderator)
+    assert client.post("/mod/approve/", {"review": "²"}).status_code == 302
+    assert client.post("/g/legal-policy/mod/mutes/", {"lift": "²"}).status_code == 302
+    thread = pending_reply.thread
+    response = client.post(f"/t/{thread.pk}/moderate/", {"action": "slow_mode", "seconds": "²"})
+    assert response.status_code == 302
+
+
+def test_chairs_outside_a_threads_audience_see_no_text_in_the_audit_log(
+    cross_border_review, make_member, moderator, chair
+):
+    zambian = make_member(country="ZM", groups=[cross_border_review])
+    thread = actions.create_thread(
+        author=zambian,
+        group=cross_border_review,
+        title="Zambia and Kenya only",
+        body="Private draft",
+        audience="countries",
+        countries=["KE"],
+    )
+    review = Review.objects.get(post__thread=thread)
+    moderation.edit_and_approve(moderator=moderator, review=review, body="Quoted secret words")
+    page = client_for(chair).get("/g/legal-policy/mod/log/").content.decode()  # chair is in Egypt
+    assert "edited and approved" in page and "(outside your audience)" in page
+    csv_text = b"".join(
+        client_for(chair).get("/g/legal-policy/mod/log/?format=csv").streaming_content
+    ).decode()
+    assert "Quoted secret words" not in csv_text and "Private draft" not in csv_text
