@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from forum.views import health, members, pages, threads
+from forum.views import health, inbox, members, pages, threads
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
@@ -20,6 +20,9 @@ urlpatterns = [
     path("p/<int:pk>/history/", threads.post_history, name="post_history"),
     path("p/<int:pk>/remove/", threads.remove_post, name="post_remove"),
     path("p/<int:pk>/restore/", threads.restore_post, name="post_restore"),
+    path("t/<int:pk>/watch/", inbox.watch_thread, name="thread_watch"),
+    path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/read/", inbox.mark_read, name="inbox_read"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,7 @@ from django_countries import countries as all_countries
 
 from accounts.models import Member
 from forum import events, limits, rendering, visibility
+from forum.actions import notifications
 from forum.models import (
     Audience,
     AudienceCountry,
@@ -170,6 +171,9 @@ def create_thread(
             author_id=author.pk,
             post_id=post.pk,
         )
+        notifications.watch_automatically(member=author, thread=thread)
+        if post.status == PostStatus.PUBLISHED:
+            notifications.notify_post_published(post)
     return thread
 
 
@@ -228,6 +232,9 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
             author_id=author.pk,
             post_id=post.pk,
         )
+        notifications.watch_automatically(member=author, thread=locked)
+        if status == PostStatus.PUBLISHED:
+            notifications.notify_post_published(post)
     return post
 
 

@@ -1,5 +1,6 @@
 from forum.models.events import Event, EventStream
 from forum.models.groups import Membership, Role, WorkingGroup
+from forum.models.notifications import Digest, Notification, Watch
 from forum.models.threads import (
     Audience,
     AudienceCountry,
@@ -15,10 +16,12 @@ from forum.models.threads import (
 __all__ = [
     "Audience",
     "AudienceCountry",
+    "Digest",
     "Event",
     "EventStream",
     "Membership",
     "Mention",
+    "Notification",
     "Post",
     "PostRevision",
     "PostStatus",
@@ -26,5 +29,6 @@ __all__ = [
     "Tag",
     "Thread",
     "ThreadRead",
+    "Watch",
     "WorkingGroup",
 ]
