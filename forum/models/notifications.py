@@ -117,6 +117,8 @@ class Digest(models.Model):
     # "daily:2026-11-24" or "weekly:2026-11-23": the member's local date it is due on.
     period = models.CharField(max_length=32)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # Which run claimed it, so that two overlapping runs never send the same digest.
+    claim = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     subject = models.CharField(max_length=300, blank=True)
