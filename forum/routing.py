@@ -3,7 +3,9 @@
 from django.urls import path
 
 from forum.consumers.groups import GroupConsumer
+from forum.consumers.inbox import InboxConsumer
 
 websocket_urlpatterns = [
     path("ws/groups/<slug:slug>/", GroupConsumer.as_asgi()),
+    path("ws/inbox/", InboxConsumer.as_asgi()),
 ]

@@ -62,7 +62,11 @@ def _create(
             "kind": kind,
             "thread": thread.pk if thread else None,
             "post_id": post.pk if post else None,
+            "actor": actor.display_name if actor else None,
             "created_at": notification.created_at.isoformat(),
+            "unread": Notification.objects.filter(
+                recipient=recipient, read_at__isnull=True
+            ).count(),
         },
         audience=_audience(recipient.pk),
     )
