@@ -32,6 +32,13 @@ class InboxItem:
     starts_at: datetime | None = None
 
     @property
+    def available(self) -> bool:
+        """Whether what it is about is still there for the reader (the post, if any)."""
+        if self.notification.post_id is not None:
+            return self.excerpt is not None
+        return self.url is not None
+
+    @property
     def unread(self) -> bool:
         return self.notification.read_at is None
 
@@ -74,6 +81,8 @@ def items(member: Member, notifications) -> list[InboxItem]:
             url = post.get_absolute_url()
         elif thread_ok:
             url = n.thread.get_absolute_url()
+        if n.kind == Notification.Kind.MODERATION and post is None:
+            url = None  # an outcome about a post the member may no longer read
         data = dict(n.data or {})
         starts_at = None
         if n.kind == Notification.Kind.MEETING:
@@ -95,3 +104,10 @@ def items(member: Member, notifications) -> list[InboxItem]:
             )
         )
     return shown
+
+
+def notifications_for_many(member_ids) -> QuerySet[Notification]:
+    """Return the notifications of several members, with their recipients loaded."""
+    return Notification.objects.filter(recipient__in=list(member_ids)).select_related(
+        "recipient", "actor", "thread"
+    )

@@ -26,7 +26,8 @@ def _audience(member_id: int) -> dict:
     return {"countries": None, "moderators": False, "members": [member_id]}
 
 
-def _wants_email(recipient: Member, kind: str) -> bool:
+def wants_email(recipient: Member, kind: str) -> bool:
+    """Return whether `recipient` asked for immediate email about `kind`."""
     if kind == NotificationKind.MENTION:
         return recipient.email_mentions
     if kind in (NotificationKind.REPLY, NotificationKind.WATCHED_REPLY):
@@ -50,7 +51,7 @@ def _create(
         thread=thread,
         post=post,
         data=data or {},
-        email_pending=_wants_email(recipient, kind),
+        email_pending=wants_email(recipient, kind),
     )
     # The frame carries ids only: the client fetches the text it may see, so a
     # replay never shows a post that became invisible in the meantime.
