@@ -1,4 +1,4 @@
-"""Immediate notification emails: a burst is one email, sent after it settles, never a hidden post."""
+"""Immediate notification emails: a settled burst is one email, never about a hidden post."""
 
 from __future__ import annotations
 
