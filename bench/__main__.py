@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import fanout, thread_pages
+from bench import digests, fanout, thread_pages
 
-BENCHMARKS = {"thread_pages": thread_pages.main, "fanout": fanout.main}
+BENCHMARKS = {
+    "thread_pages": thread_pages.main,
+    "fanout": fanout.main,
+    "digests": digests.main,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -29,6 +29,7 @@ from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -118,6 +119,9 @@ class GroupSection:
     new_thread_count: int = 0
     reply_count: int = 0
     pending: int = 0
+    # The section, rendered once per language for everyone who reads alike.
+    rendered_text: str = ""
+    rendered_html: str = ""
 
 
 @dataclass
@@ -181,8 +185,17 @@ def _excerpt(html: str) -> str:
     return Truncator(" ".join(strip_tags(html).split())).chars(EXCERPT_CHARS)
 
 
-def build(members: list[Member], since: dict[int, datetime], until: datetime) -> dict:
-    """Return {member id: DigestContent} for a batch, in a constant number of queries."""
+def build(
+    members: list[Member],
+    since: dict[int, datetime],
+    until: datetime,
+    *,
+    shared: dict | None = None,
+) -> dict:
+    """Return {member id: DigestContent} for a batch, in a constant number of queries.
+
+    `shared` carries thread items from one batch of a run to the next (same `until`).
+    """
     readers = visibility.readers_by_group(members)
     groups = {g.pk: g for g in WorkingGroup.objects.all()}
     wanted_groups = {group_id for _member, group_id in readers}
@@ -275,6 +288,32 @@ def build(members: list[Member], since: dict[int, datetime], until: datetime) ->
     views: dict[tuple, tuple[list[ThreadItem], list[ThreadItem], int, int]] = {}
     top_posts_needed: set[int] = set()
 
+    # Items depend on the thread and the start only, whoever reads them: build each once.
+    items: dict[tuple[int, datetime], ThreadItem] = (
+        {} if shared is None else shared.setdefault("items", {})
+    )
+
+    def thread_item(thread, html: str, after: datetime, new_replies: int, is_new: bool):
+        key = (thread.pk, after)
+        if key not in items:
+            item = ThreadItem(
+                id=thread.pk,
+                title=thread.title,
+                url=_absolute(thread.get_absolute_url()),
+                author=thread.author.display_name,
+                country=thread.author.country.code,
+                replies=new_replies,
+            )
+            if is_new:
+                item.excerpt = _excerpt(html)
+            else:
+                top = top_post(thread.pk, after)
+                if top:
+                    item.top_post_id, item.top_post_replies = top
+                    top_posts_needed.add(top[0])
+            items[key] = item
+        return items[key]
+
     def group_view(group_id: int, reader: visibility.Reader, after: datetime):
         key = (group_id, reader.country, reader.staff, after)
         if key in views:
@@ -291,24 +330,9 @@ def build(members: list[Member], since: dict[int, datetime], until: datetime) ->
             is_new = thread.created_at > after and status == PostStatus.PUBLISHED
             if not is_new and not new_replies:
                 continue
-            item = ThreadItem(
-                id=thread.pk,
-                title=thread.title,
-                url=_absolute(thread.get_absolute_url()),
-                author=thread.author.display_name,
-                country=thread.author.country.code,
-                replies=new_replies,
-            )
+            item = thread_item(thread, html, after, new_replies, is_new)
             reply_count += new_replies
-            if is_new:
-                item.excerpt = _excerpt(html)
-                new_threads.append(item)
-            else:
-                top = top_post(thread.pk, after)
-                if top:
-                    item.top_post_id, item.top_post_replies = top
-                    top_posts_needed.add(top[0])
-                active_threads.append(item)
+            (new_threads if is_new else active_threads).append(item)
         new_count = len(new_threads)
         new_threads.sort(key=lambda item: -item.id)
         active_threads.sort(key=lambda item: (-item.replies, -item.id))
@@ -390,12 +414,11 @@ def build(members: list[Member], since: dict[int, datetime], until: datetime) ->
                 "pk", "author__display_name", "body_html"
             )
         }
-        for _new, active, _count, _replies in views.values():
-            for item in active:
-                if item.top_post_id and not item.top_post_url:
-                    item.top_post_author, html = tops[item.top_post_id]
-                    item.top_post_excerpt = _excerpt(html)
-                    item.top_post_url = _absolute(f"/p/{item.top_post_id}/")
+        for item in items.values():
+            if item.top_post_id in tops and not item.top_post_url:
+                item.top_post_author, html = tops[item.top_post_id]
+                item.top_post_excerpt = _excerpt(html)
+                item.top_post_url = _absolute(f"/p/{item.top_post_id}/")
 
     for builder in EXTRA_SECTIONS:
         for member_id, section in builder(members, since, until).items():
@@ -441,13 +464,31 @@ def subject_for(content: DigestContent) -> str:
     return "; ".join(parts) or _("Forum digest")
 
 
-def render_message(content: DigestContent) -> EmailMultiAlternatives:
-    """Return the digest email in the member's language and time zone, with unsubscribe."""
+def render_message(content: DigestContent, fragments: dict | None = None) -> EmailMultiAlternatives:
+    """Return the digest email in the member's language and time zone, with unsubscribe.
+
+    `fragments` caches rendered group sections within a batch: members who read alike
+    share them, so each is rendered once per language.
+    """
     member = content.member
+    fragments = {} if fragments is None else fragments
     with translation.override(member.language), timezone.override(member.time_zone):
-        # Group names were translated while building in the run's language: redo them.
         for section in content.groups:
             section.name = _(section.group.name)
+            key = (
+                id(section.new_threads),
+                id(section.active_threads),
+                section.group.pk,
+                section.pending,
+                member.language,
+            )
+            if key not in fragments:
+                context = {"section": section}
+                fragments[key] = (
+                    render_to_string("email/_digest_section.txt", context),
+                    mark_safe(render_to_string("email/_digest_section.html", context)),  # noqa: S308
+                )
+            section.rendered_text, section.rendered_html = fragments[key]
         subject = subject_for(content)
         context = {
             "content": content,
@@ -515,7 +556,12 @@ def _since(members: list[Member], now: datetime) -> dict[int, datetime]:
 
 
 def send_batch(
-    pairs: list[tuple[Member, str]], now: datetime, report: RunReport, *, dry_run: bool
+    pairs: list[tuple[Member, str]],
+    now: datetime,
+    report: RunReport,
+    *,
+    dry_run: bool,
+    shared: dict | None = None,
 ) -> None:
     """Claim, build, send and record the digests of one batch (a constant number of queries)."""
     report.batches += 1
@@ -530,7 +576,7 @@ def send_batch(
             ).values_list("member_id", "period")
         }
         todo = [m for m in members.values() if (m.pk, periods[m.pk]) not in done]
-        contents = build(todo, _since(todo, now), now)
+        contents = build(todo, _since(todo, now), now, shared=shared)
         for member in todo:
             content = contents[member.pk]
             subject = "-" if content.is_empty() else subject_for(content)
@@ -562,7 +608,7 @@ def send_batch(
         )
     }
     todo = [members[pk] for pk in claimed]
-    contents = build(todo, _since(todo, now), now)
+    contents = build(todo, _since(todo, now), now, shared=shared)
     _deliver(todo, claimed, contents, now, report)
 
 
@@ -570,12 +616,13 @@ def _deliver(todo, claimed, contents, now, report) -> None:
     """Send the claimed digests over one connection and record each outcome."""
     outcome: dict[int, tuple[str, str]] = {}
     messages = {}
+    fragments: dict = {}
     for member in todo:
         content = contents[member.pk]
         if content.is_empty():
             outcome[member.pk] = (Digest.Status.EMPTY, "")
         else:
-            messages[member.pk] = render_message(content)
+            messages[member.pk] = render_message(content, fragments)
     attempted: set[int] = set()
     try:
         if messages:
@@ -613,25 +660,42 @@ def _deliver(todo, claimed, contents, now, report) -> None:
                     report.unknown += 1
                     continue
                 status = Digest.Status.PENDING
-            digest.status, digest.last_error = status, error
-            digest.claim = ""
-            if status in (Digest.Status.SENT, Digest.Status.FAILED):
-                digest.attempts += 1
+            row = Digest(
+                member_id=member.pk,
+                period=digest.period,
+                status=status,
+                last_error=error,
+                claim="",
+                attempts=digest.attempts + (status in (Digest.Status.SENT, Digest.Status.FAILED)),
+                created_at=now,
+            )
             if status in (Digest.Status.SENT, Digest.Status.EMPTY):
                 content = contents[member.pk]
-                digest.since, digest.until = content.since, content.until
-                digest.sent_at = now if status == Digest.Status.SENT else None
+                row.since, row.until = content.since, content.until
+                row.sent_at = now if status == Digest.Status.SENT else None
             if status == Digest.Status.SENT:
-                digest.subject = messages[member.pk].subject[:300]
+                row.subject = messages[member.pk].subject[:300]
                 report.sent += 1
             elif status == Digest.Status.EMPTY:
                 report.empty += 1
             elif status == Digest.Status.FAILED:
                 report.failed += 1
-            rows.append(digest)
-        Digest.objects.bulk_update(
+            rows.append(row)
+        # One statement for the whole batch: an upsert on (member, period).
+        Digest.objects.bulk_create(
             rows,
-            ["status", "last_error", "claim", "attempts", "since", "until", "sent_at", "subject"],
+            update_conflicts=True,
+            unique_fields=["member", "period"],
+            update_fields=[
+                "status",
+                "last_error",
+                "claim",
+                "attempts",
+                "since",
+                "until",
+                "sent_at",
+                "subject",
+            ],
         )
 
 
@@ -662,8 +726,9 @@ def run(
         if digest.member.is_active:
             due.append((digest.member, digest.period))
     report.due = len(due)
+    shared: dict = {}
     for start in range(0, len(due), batch_size):
-        send_batch(due[start : start + batch_size], now, report, dry_run=dry_run)
+        send_batch(due[start : start + batch_size], now, report, dry_run=dry_run, shared=shared)
         if progress is not None:
             progress(report)
     return report

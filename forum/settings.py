@@ -170,7 +170,7 @@ UNSUBSCRIBE_EMAIL = os.environ.get(
     "UNSUBSCRIBE_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1] or "forum@localhost"
 )
 # Digests are built and sent this many members at a time.
-DIGEST_BATCH_SIZE = int(os.environ.get("DIGEST_BATCH_SIZE", "200"))
+DIGEST_BATCH_SIZE = int(os.environ.get("DIGEST_BATCH_SIZE", "500"))
 
 # --- internationalization ----------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -465,3 +465,28 @@ def test_queries_per_batch_do_not_grow_with_the_batch(
         assert report.sent == len(batch)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_command_dry_run_lists_recipients(thread, other_country_member):
+    """`send_digests --dry-run` prints one line per member with the subject."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_due(other_country_member)
+    out = StringIO()
+    call_command("send_digests", "--dry-run", stdout=out)
+    assert f"{other_country_member.email}\tLegal policy: 1 new thread" in out.getvalue()
+    assert mail.outbox == []
+
+
+def test_command_sends_and_reports(thread, other_country_member):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_due(other_country_member)
+    out = StringIO()
+    call_command("send_digests", stdout=out)
+    assert "sent" in out.getvalue()
+    assert len(mails_to(other_country_member)) == 1

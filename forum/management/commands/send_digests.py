@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forum import digests
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             default=None,
-            help="Members per batch (default: the DIGEST_BATCH_SIZE setting, 200).",
+            help="Members per batch (default: the DIGEST_BATCH_SIZE setting, 500).",
         )
 
     def handle(self, *args, dry_run: bool, batch_size: int | None, **options) -> None:
@@ -34,7 +35,7 @@ class Command(BaseCommand):
 
         def progress(report: digests.RunReport) -> None:
             done = report.sent + report.empty + report.failed + report.unknown
-            if verbose and report.due > (batch_size or 200):
+            if verbose and report.due > (batch_size or settings.DIGEST_BATCH_SIZE):
                 self.stderr.write(
                     f"… {done}/{report.due} done ({report.sent} sent, {report.failed} failed) "
                     f"after {time.monotonic() - started:.1f}s"
