@@ -44,10 +44,13 @@ def link(member: Member, what: str = "digest") -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def headers(member: Member, what: str = "digest") -> dict[str, str]:
-    """Return the List-Unsubscribe headers of RFC 2369 and RFC 8058 (one click)."""
-    token = make_token(member, what)
-    url = settings.SITE_URL.rstrip("/") + reverse("unsubscribe", args=[token])
+def headers(member: Member, what: str = "digest", *, url: str | None = None) -> dict[str, str]:
+    """Return the List-Unsubscribe headers of RFC 2369 and RFC 8058 (one click).
+
+    Pass `url` (from `link()`) to reuse its token.
+    """
+    token = make_token(member, what) if url is None else url.rstrip("/").rsplit("/", 1)[1]
+    url = url or settings.SITE_URL.rstrip("/") + reverse("unsubscribe", args=[token])
     mailto = f"mailto:{settings.UNSUBSCRIBE_EMAIL}?subject=unsubscribe%20{token}"
     return {
         "List-Unsubscribe": f"<{url}>, <{mailto}>",

@@ -286,7 +286,6 @@ def build(
     # Members who read alike (same group, country, staff flag and start) see the same
     # threads: compute each such view once and share it.
     views: dict[tuple, tuple[list[ThreadItem], list[ThreadItem], int, int]] = {}
-    top_posts_needed: set[int] = set()
 
     # Items depend on the thread and the start only, whoever reads them: build each once.
     items: dict[tuple[int, datetime], ThreadItem] = (
@@ -310,7 +309,6 @@ def build(
                 top = top_post(thread.pk, after)
                 if top:
                     item.top_post_id, item.top_post_replies = top
-                    top_posts_needed.add(top[0])
             items[key] = item
         return items[key]
 
@@ -407,6 +405,9 @@ def build(
             )
         )
 
+    # Every batch asks for the top posts of all its items (the same query whatever
+    # earlier batches built), so each batch costs the same number of queries.
+    top_posts_needed = {item.top_post_id for item in items.values() if item.top_post_id}
     if top_posts_needed:
         tops = {
             pk: (author, html)
@@ -490,19 +491,23 @@ def render_message(content: DigestContent, fragments: dict | None = None) -> Ema
                 )
             section.rendered_text, section.rendered_html = fragments[key]
         subject = subject_for(content)
+        unsubscribe_url = unsubscribe.link(member, "digest")
         context = {
             "content": content,
             "member": member,
             "site_url": settings.SITE_URL,
             "settings_url": _absolute("/settings/notifications/"),
-            "unsubscribe_url": unsubscribe.link(member, "digest"),
+            "unsubscribe_url": unsubscribe_url,
             "subject": subject,
             "LANGUAGE_BIDI": translation.get_language_bidi(),
         }
         text = render_to_string("email/digest.txt", context)
         html = render_to_string("email/digest.html", context)
     message = EmailMultiAlternatives(
-        subject, text, to=[member.email], headers=unsubscribe.headers(member, "digest")
+        subject,
+        text,
+        to=[member.email],
+        headers=unsubscribe.headers(member, "digest", url=unsubscribe_url),
     )
     message.attach_alternative(html, "text/html")
     return message
@@ -626,27 +631,7 @@ def _deliver(todo, claimed, contents, now, report) -> None:
     attempted: set[int] = set()
     try:
         if messages:
-            try:
-                connection = mailers.default
-                connection.open()
-            except Exception as error:
-                for pk in messages:
-                    outcome[pk] = (Digest.Status.FAILED, _error(error))
-            else:
-                try:
-                    for pk, message in messages.items():
-                        attempted.add(pk)
-                        try:
-                            connection.send_messages([message])
-                        except Exception as error:
-                            outcome[pk] = (Digest.Status.FAILED, _error(error))
-                        else:
-                            outcome[pk] = (Digest.Status.SENT, "")
-                finally:
-                    try:
-                        connection.close()
-                    except Exception:
-                        logger.warning("Could not close the mail connection", exc_info=True)
+            _send_over_one_connection(list(messages.items()), outcome, attempted)
     finally:
         # Even when the run dies (an interrupt), record what is known: sent ones stay
         # sent, untried ones go back to pending; the one in flight stays "sending" and
@@ -697,6 +682,31 @@ def _deliver(todo, claimed, contents, now, report) -> None:
                 "subject",
             ],
         )
+
+
+def _send_over_one_connection(chunk, outcome, attempted) -> None:
+    """Send `chunk` ((member id, message) pairs) over one connection, noting each outcome."""
+    try:
+        connection = mailers.default
+        connection.open()
+    except Exception as error:  # the server is down: every message is retried next run
+        for pk, _message in chunk:
+            outcome[pk] = (Digest.Status.FAILED, _error(error))
+        return
+    try:
+        for pk, message in chunk:
+            attempted.add(pk)
+            try:
+                connection.send_messages([message])
+            except Exception as error:
+                outcome[pk] = (Digest.Status.FAILED, _error(error))
+            else:
+                outcome[pk] = (Digest.Status.SENT, "")
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("Could not close the mail connection", exc_info=True)
 
 
 def _error(error: Exception) -> str:
