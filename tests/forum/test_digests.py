@@ -80,6 +80,32 @@ def test_weekly_digest_follows_the_local_weekday():
     assert digests.due_period(auckland, datetime(2026, 11, 24, 20, 0, tzinfo=UTC)) is None
 
 
+def test_a_run_dates_each_digest_in_the_members_own_zone(thread, make_member, legal):
+    """Kiritimati (UTC+14) and Pago Pago (UTC-11) are on different dates at any moment:
+    each member is due at their own hour, and the period is their own local date."""
+    from zoneinfo import ZoneInfo
+
+    now = timezone.now() + timedelta(seconds=1)
+    Member.objects.update(digest_frequency="off")
+    due, not_yet = [], []
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        local = now.astimezone(ZoneInfo(zone))
+        due.append((make_member(country="ZM", groups=[legal], time_zone=zone), local))
+        if local.hour < 23:
+            later_today = make_member(country="ZM", groups=[legal], time_zone=zone)
+            Member.objects.filter(pk=later_today.pk).update(digest_hour=local.hour + 1)
+            not_yet.append(later_today)
+        Member.objects.filter(pk=due[-1][0].pk).update(digest_hour=local.hour)
+    digests.run(now=now)
+    for member, local in due:
+        assert Digest.objects.get(member=member).period == f"daily:{local.date().isoformat()}"
+        assert len(mails_to(member)) == 1
+    assert due[0][1].date() != due[1][1].date()
+    for member in not_yet:
+        assert not Digest.objects.filter(member=member).exists()
+        assert mails_to(member) == []
+
+
 def test_no_digest_when_switched_off():
     assert digests.due_period(member_at(frequency="off"), timezone.now()) is None
 
