@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bench.server import prepare
@@ -131,6 +130,13 @@ Mention.objects.bulk_create(
 print("seeded")
 """
 
+CLEAR = r"""
+import django
+django.setup()
+from forum.models import Digest
+Digest.objects.all().delete()
+"""
+
 RUN = r"""
 import json, resource, sys, time
 import django
@@ -139,14 +145,16 @@ from django.core.mail import EmailMessage, mailers
 from django.db import connection
 from forum import digests
 
-count = int(sys.argv[1])
-# Baseline: as many small prebuilt messages over one connection to the same server.
-messages = [EmailMessage("Baseline", "Hello", to=[f"m{n}@bench.example"]) for n in range(count)]
-started = time.perf_counter()
-with mailers.default as mailer:
-    mailer.send_messages(messages)
-baseline = time.perf_counter() - started
-del messages
+count, index, shards = (int(arg) for arg in sys.argv[1:4])
+baseline = 0.0
+if shards == 1:
+    # Baseline: as many small prebuilt messages over one connection to the same server.
+    messages = [EmailMessage("Baseline", "Hello", to=[f"m{n}@bench.example"]) for n in range(count)]
+    started = time.perf_counter()
+    with mailers.default as mailer:
+        mailer.send_messages(messages)
+    baseline = time.perf_counter() - started
+    del messages
 
 per_batch = []
 original = digests.send_batch
@@ -161,7 +169,7 @@ def counted(*args, **kwargs):
 digests.send_batch = counted
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
-report = digests.run()
+report = digests.run(shard=(index, shards))
 wall = time.perf_counter() - started
 print(json.dumps({
     "baseline_s": baseline, "wall_s": wall, "sent": report.sent, "empty": report.empty,
@@ -204,40 +212,57 @@ def main() -> None:
     server = Controller(handler, hostname="127.0.0.1", port=port)
     server.start()
     try:
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-c", RUN, str(MEMBERS)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        total = time.perf_counter() - started
+        single = _run_processes(env, 1)
+        received_single = handler.messages - MEMBERS
+        sharded = _run_processes(env, 2)
     finally:
         server.stop()
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    queries = result["queries_per_batch"]
-    digests_received = handler.messages - MEMBERS
+    result = single[0]
     print(f"members: {MEMBERS}, due: {result['due']}, batches: {result['batches']}")
     print(
-        f"sent: {result['sent']} (received by SMTP: {digests_received}), "
+        f"one process: sent {result['sent']} (received by SMTP: {received_single}), "
         f"nothing new: {result['empty']}, failed: {result['failed']}"
     )
     print(
         f"baseline (same count of tiny prebuilt messages): {result['baseline_s']:.1f} s; "
         f"send_digests: {result['wall_s']:.1f} s "
-        f"(ratio {result['wall_s'] / result['baseline_s']:.1f}x); process total {total:.1f} s"
+        f"(ratio {result['wall_s'] / result['baseline_s']:.1f}x)"
     )
-    full = queries[:-1] or queries
-    print(
-        f"queries per batch: {sorted(set(full))} for full batches"
-        f"{f', {queries[-1]} for the last' if len(queries) > 1 else ''}"
-    )
+    queries = result["queries_per_batch"]
+    print(f"queries per batch: {sorted(set(queries))} over {len(queries)} batches")
     print(
         f"peak RSS: {result['peak_rss_mb']:.0f} MB "
         f"(after setup and the baseline: {result['rss_before_mb']:.0f} MB)"
     )
-    if digests_received:
-        print(f"average digest size: {(handler.bytes / handler.messages) / 1024:.1f} KB (all mail)")
+    wall = max(r["wall_s"] for r in sharded)
+    print(
+        f"two processes (--shard 1/2 and 2/2 at once): {wall:.1f} s "
+        f"(ratio {wall / result['baseline_s']:.1f}x), sent "
+        f"{sum(r['sent'] for r in sharded)}, peak RSS "
+        f"{', '.join(f'{r["peak_rss_mb"]:.0f}' for r in sharded)} MB, queries per batch "
+        f"{sorted({q for r in sharded for q in r['queries_per_batch']})}"
+    )
+    print(f"SMTP server received {handler.messages} messages, {handler.bytes / 2**20:.0f} MB")
+
+
+def _run_processes(env: dict[str, str], count: int) -> list[dict]:
+    """Run `count` sending processes at once (shards of one run); return their figures."""
+    # Each run starts from no digest records, so every member is due again.
+    subprocess.run([sys.executable, "-c", CLEAR], cwd=ROOT, env=env, check=True, timeout=600)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RUN, str(MEMBERS), str(index), str(count)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for index in range(count)
+    ]
+    results = []
+    for process in processes:
+        out, _err = process.communicate(timeout=1800)
+        if process.returncode:
+            raise SystemExit(f"digests: a sending process failed ({process.returncode})")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
@@ -527,7 +527,7 @@ class RunReport:
     planned: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _candidates(now: datetime) -> Iterable[tuple[Member, str]]:
+def _candidates(now: datetime, shard: tuple[int, int]) -> Iterable[tuple[Member, str]]:
     """Yield (member, period) for every member due now, reading members in chunks."""
     members = (
         get_user_model()
@@ -536,6 +536,9 @@ def _candidates(now: datetime) -> Iterable[tuple[Member, str]]:
         .only(*MEMBER_FIELDS)
         .order_by("pk")
     )
+    index, count = shard
+    if count > 1:
+        members = members.alias(shard=F("pk") % count).filter(shard=index)
     for member in members.iterator(chunk_size=2000):
         period = due_period(member, now)
         if period is not None:
@@ -719,17 +722,24 @@ def run(
     batch_size: int | None = None,
     dry_run: bool = False,
     progress: Callable[[RunReport], None] | None = None,
+    shard: tuple[int, int] = (0, 1),
 ) -> RunReport:
-    """Send every digest due at `now` (and retry failed ones); return what happened."""
+    """Send every digest due at `now` (and retry failed ones); return what happened.
+
+    `shard` (index, count) takes only members whose id % count == index, so that
+    several processes can share a large run; each digest is claimed by one of them.
+    """
     now = now or timezone.now()
     batch_size = batch_size or settings.DIGEST_BATCH_SIZE
     report = RunReport()
-    due = list(_candidates(now))
+    due = list(_candidates(now, shard))
     # Failed digests of earlier periods are retried too, with their own period key.
     seen = {member.pk for member, _period in due}
+    failed = Digest.objects.filter(status=Digest.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
+    if shard[1] > 1:
+        failed = failed.alias(shard=F("member_id") % shard[1]).filter(shard=shard[0])
     for digest in (
-        Digest.objects.filter(status=Digest.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
-        .exclude(member__in=seen)
+        failed.exclude(member__in=seen)
         .select_related("member")
         .only("period", *(f"member__{name}" for name in MEMBER_FIELDS))
     ):

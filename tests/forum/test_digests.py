@@ -7,6 +7,7 @@ import email.policy
 import re
 import socket
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail, signing
@@ -520,3 +521,26 @@ def test_command_sends_and_reports(thread, other_country_member):
     call_command("send_digests", stdout=out)
     assert "sent" in out.getvalue()
     assert len(mails_to(other_country_member)) == 1
+
+
+def test_shards_split_a_run_without_overlap(thread, make_member, legal):
+    """`--shard 1/2` and `--shard 2/2` together mail everyone due, each once."""
+    from django.core.management import call_command
+
+    readers = [make_member(country="ZM", groups=[legal]) for _ in range(5)]
+    make_due(*readers)
+    call_command("send_digests", "--shard", "1/2", stdout=StringIO())
+    first = {m.to[0] for m in mail.outbox}
+    assert first and len(first) < len(readers) + 2
+    call_command("send_digests", "--shard", "2/2", stdout=StringIO())
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == len(set(recipients))
+    assert {r.email for r in readers} <= set(recipients)
+
+
+def test_bad_shard_is_refused():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("send_digests", "--shard", "3/2")

@@ -26,10 +26,22 @@ class Command(BaseCommand):
             default=None,
             help="Members per batch (default: the DIGEST_BATCH_SIZE setting, 500).",
         )
+        parser.add_argument(
+            "--shard",
+            default="1/1",
+            help="K/N: take only members whose id modulo N is K-1, to split a large run "
+            "over N processes (default 1/1: everyone).",
+        )
 
-    def handle(self, *args, dry_run: bool, batch_size: int | None, **options) -> None:
+    def handle(self, *args, dry_run: bool, batch_size: int | None, shard: str, **options) -> None:
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
+        try:
+            index, count = (int(part) for part in shard.split("/"))
+        except ValueError:
+            raise CommandError("--shard must look like 1/2") from None
+        if not 1 <= index <= count:
+            raise CommandError("--shard K/N needs 1 <= K <= N")
         started = time.monotonic()
         verbose = options["verbosity"] >= 1
 
@@ -41,7 +53,12 @@ class Command(BaseCommand):
                     f"after {time.monotonic() - started:.1f}s"
                 )
 
-        report = digests.run(batch_size=batch_size, dry_run=dry_run, progress=progress)
+        report = digests.run(
+            batch_size=batch_size,
+            dry_run=dry_run,
+            progress=progress,
+            shard=(index - 1, count),
+        )
         if dry_run:
             for email, subject in report.planned:
                 self.stdout.write(f"{email}\t{subject if subject != '-' else '(nothing new)'}")
