@@ -148,3 +148,37 @@ def update_profile(*, member: Member, **fields: object) -> Member:
     member.full_clean(exclude=["password"])
     member.save(update_fields=list(fields))
     return member
+
+
+NOTIFICATION_SETTINGS = {
+    "digest_frequency",
+    "digest_weekday",
+    "digest_hour",
+    "digest_skip_groups",
+    "email_mentions",
+    "email_replies",
+    "language",
+}
+
+
+def update_notification_settings(*, member: Member, **fields: object) -> Member:
+    """Save when and how `member` hears from the forum by email."""
+    unknown = set(fields) - NOTIFICATION_SETTINGS
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.full_clean(exclude=["password"])
+    member.save(update_fields=list(fields))
+    return member
+
+
+def unsubscribe(*, member: Member, what: str) -> None:
+    """Switch off the digest (`digest`) or immediate emails (`notifications`)."""
+    if what == "digest":
+        fields = {"digest_frequency": "off"}
+    elif what == "notifications":
+        fields = {"email_mentions": False, "email_replies": False}
+    else:
+        raise ValueError(what)
+    get_user_model().objects.filter(pk=member.pk).update(**fields)

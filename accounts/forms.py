@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from accounts.models import Member
+from accounts.models import WEEKDAYS, Member
 from forum.models import Role, WorkingGroup
 
 
@@ -71,3 +71,45 @@ class ProfileForm(forms.ModelForm):
         if taken:
             raise forms.ValidationError(_("That handle is taken."))
         return handle
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    """The digest (how often, which day and hour, which groups) and immediate emails."""
+
+    digest_hour = forms.TypedChoiceField(
+        label=_("Hour of the digest"),
+        coerce=int,
+        choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
+        help_text=_("In your own time zone."),
+    )
+    digest_weekday = forms.TypedChoiceField(
+        label=_("Day for the weekly digest"), coerce=int, choices=WEEKDAYS
+    )
+    groups = forms.MultipleChoiceField(
+        label=_("Working groups in the digest"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "digest_frequency",
+            "digest_weekday",
+            "digest_hour",
+            "language",
+            "email_mentions",
+            "email_replies",
+        ]
+
+    def __init__(self, *args, groups=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.group_ids = {group.pk for group in groups}
+        self.fields["groups"].choices = [(str(g.pk), _(g.name)) for g in groups]
+        skipped = set(self.instance.digest_skip_groups or [])
+        self.fields["groups"].initial = [str(pk) for pk in self.group_ids - skipped]
+
+    def skipped_groups(self) -> list[int]:
+        """Return the ids of the member's groups left out of the digest."""
+        included = {int(pk) for pk in self.cleaned_data["groups"]}
+        return sorted(self.group_ids - included)

@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,23 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", _("No digest")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
 
 
 class MemberManager(BaseUserManager["Member"]):
@@ -84,6 +102,26 @@ class Member(AbstractBaseUser, PermissionsMixin):
         choices=[("tree", _("tree")), ("flat", _("flat"))],
         default="tree",
     )
+    # Email: the digest (when, in the member's own zone and language) and immediate notices.
+    digest_frequency = models.CharField(
+        _("digest"),
+        max_length=8,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.DAILY,
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("day for the weekly digest"), choices=WEEKDAYS, default=0
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        _("hour of the digest"),
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(23)],
+        help_text=_("In your own time zone."),
+    )
+    # Working groups (ids) the member leaves out of the digest.
+    digest_skip_groups = models.JSONField(default=list, blank=True)
+    email_mentions = models.BooleanField(_("email me when I am mentioned"), default=True)
+    email_replies = models.BooleanField(_("email me replies to my posts"), default=False)
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -98,6 +136,16 @@ class Member(AbstractBaseUser, PermissionsMixin):
         ordering = ["display_name"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__gte=0, digest_hour__lte=23),
+                name="member_digest_hour_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(digest_weekday__gte=0, digest_weekday__lte=6),
+                name="member_digest_weekday_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email

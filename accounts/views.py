@@ -11,10 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import actions, invitations
-from accounts.forms import InvitationForm, ProfileForm
+from accounts import actions, invitations, unsubscribe
+from accounts.forms import InvitationForm, NotificationSettingsForm, ProfileForm
 from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Invitation
 from forum import visibility
@@ -112,3 +113,38 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile was saved."))
         return redirect("profile", handle=member.handle)
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Digest frequency, day, hour and groups; immediate emails; email language."""
+    member = request.user
+    form = NotificationSettingsForm(
+        request.POST or None, instance=member, groups=list(visibility.visible_groups(member))
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        actions.update_notification_settings(
+            member=member, digest_skip_groups=form.skipped_groups(), **fields
+        )
+        translation.activate(member.language)
+        messages.success(request, _("Your email settings were saved."))
+        return redirect("notification_settings")
+    return render(request, "accounts/notification_settings.html", {"form": form})
+
+
+# The signed token is the credential: mail clients post here (RFC 8058) without
+# cookies, so there is no CSRF token to check, and a GET changes nothing.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: ask to confirm. POST (a form or a mail client's one click): unsubscribe."""
+    try:
+        member, what = unsubscribe.check_token(token)
+    except unsubscribe.BadToken:
+        return render(request, "accounts/unsubscribe_invalid.html", status=400)
+    if request.method == "POST":
+        actions.unsubscribe(member=member, what=what)
+        return render(request, "accounts/unsubscribe_done.html", {"what": what})
+    return render(request, "accounts/unsubscribe.html", {"what": what, "email": member.email})

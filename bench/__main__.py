@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import fanout, meeting_chat, thread_pages
+from bench import digests, fanout, meeting_chat, thread_pages
 
 BENCHMARKS = {
     "thread_pages": thread_pages.main,
     "fanout": fanout.main,
     "meeting_chat": meeting_chat.main,
+    "digests": digests.main,
 }
 
 

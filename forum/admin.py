@@ -5,6 +5,7 @@ from accounts.mfa import has_mfa
 from forum.models import (
     AuditEntry,
     ChatMessage,
+    Digest,
     Meeting,
     Membership,
     Post,
@@ -50,6 +51,22 @@ class ThreadAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    """Read-only record of digests: find failed ones and those left 'sending' by a crash."""
+
+    list_display = ["member", "period", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["member__email", "period"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -9,3 +9,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     """The groups shown in the header, loaded lazily so pages that skip it pay nothing."""
     user = getattr(request, "user", None)
     return {"nav_groups": lambda: list(visibility.visible_groups(user).only("slug", "name"))}
+
+
+def inbox(request: HttpRequest) -> dict[str, object]:
+    """The header's unread count, counted only when a page shows it."""
+    from forum import inbox as selectors
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"inbox_unread": lambda: selectors.unread_count(user)}

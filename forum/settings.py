@@ -8,6 +8,7 @@ without code changes.
 
 import os
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.navigation",
+                "forum.context_processors.inbox",
             ],
         },
     },
@@ -161,6 +163,14 @@ INVITATION_MAX_AGE = timedelta(days=int(os.environ.get("INVITATION_MAX_AGE_DAYS"
 MAILERS = config.mailers(os.environ.get("EMAIL_URL", "console:"), BASE_DIR)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Working-group forum <forum@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in emails (digests, notifications) start with this.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The mailto: half of List-Unsubscribe; the https link is the one that acts at once.
+UNSUBSCRIBE_EMAIL = os.environ.get(
+    "UNSUBSCRIBE_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1] or "forum@localhost"
+)
+# Digests are built and sent this many members at a time.
+DIGEST_BATCH_SIZE = int(os.environ.get("DIGEST_BATCH_SIZE", "500"))
 
 # --- internationalization ----------------------------------------------------
 LANGUAGE_CODE = "en"

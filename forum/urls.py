@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from forum.views import health, meetings, members, moderation, pages, threads
+from forum.views import health, inbox, meetings, members, moderation, pages, threads
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
@@ -47,6 +47,9 @@ urlpatterns = [
     path("p/<int:pk>/remove/", threads.remove_post, name="post_remove"),
     path("p/<int:pk>/restore/", threads.restore_post, name="post_restore"),
     path("p/<int:pk>/report/", moderation.report_post, name="post_report"),
+    path("t/<int:pk>/watch/", inbox.watch_thread, name="thread_watch"),
+    path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/read/", inbox.mark_read, name="inbox_read"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -559,3 +559,96 @@ def meeting_event_audience(meeting) -> dict:
 def meeting_reader(member: Member, meeting) -> Reader:
     """Return the Reader for `member` in `meeting`'s room (at connect time)."""
     return reader_for(member, meeting.group)
+
+
+# --- notifications and digests: many readers at once, in a constant number of queries ---
+
+
+def readers_among(thread: Thread, member_ids) -> QuerySet[Member]:
+    """Return the active members among `member_ids` who may read a published post in `thread`."""
+    members = get_user_model().objects.filter(pk__in=member_ids, is_active=True)
+    in_group = Exists(Membership.objects.filter(group=thread.group_id, member=OuterRef("pk")))
+    if thread.audience == Audience.GROUP:
+        return members.filter(in_group | Q(is_staff=True))
+    countries = AudienceCountry.objects.filter(thread=thread).values("country")
+    return members.filter((in_group & Q(country__in=countries)) | Q(is_staff=True))
+
+
+def visible_thread_ids(viewer: Viewer, thread_ids) -> set[int]:
+    """Return which of `thread_ids` `viewer` may see now (one query)."""
+    ids = {pk for pk in thread_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(visible_threads(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def readable_post_ids(viewer: Viewer, post_ids) -> set[int]:
+    """Return which of `post_ids` `viewer` may read the text of now (one query).
+
+    Removed posts show only as a placeholder, so their text is never readable here.
+    """
+    ids = {pk for pk in post_ids if pk is not None}
+    if not ids or not _signed_in(viewer):
+        return set()
+    posts = Post.objects.filter(pk__in=ids, thread__in=visible_threads(viewer)).exclude(
+        status=PostStatus.REMOVED
+    )
+    if not viewer.is_staff:
+        posts = posts.filter(
+            _post_status_filter(viewer, moderated_groups=_moderated_group_ids(viewer))
+        )
+    return set(posts.values_list("pk", flat=True))
+
+
+def readers_by_group(members) -> dict[tuple[int, int], Reader]:
+    """Return a Reader per (member id, group id) the members may read (one query).
+
+    Staff read every group; others the groups they belong to, as moderators where
+    their role moderates. Deciding with `may_receive` then needs no query per member.
+    """
+    members = list(members)
+    readers: dict[tuple[int, int], Reader] = {}
+    staff = [m for m in members if m.is_staff]
+    rows = Membership.objects.filter(member__in=[m for m in members if not m.is_staff])
+    by_id = {m.pk: m for m in members}
+    for member_id, group_id, role in rows.values_list("member_id", "group_id", "role"):
+        member = by_id[member_id]
+        readers[member_id, group_id] = Reader(
+            member_id=member_id,
+            country=member.country.code,
+            staff=False,
+            moderator=role in MODERATING_ROLES,
+        )
+    if staff:
+        for group_id in WorkingGroup.objects.values_list("pk", flat=True):
+            for member in staff:
+                readers[member.pk, group_id] = Reader(
+                    member_id=member.pk, country=member.country.code, staff=True, moderator=True
+                )
+    return readers
+
+
+def audiences_of(thread_ids) -> dict[int, dict]:
+    """Return the event audience of published posts in each thread (one query, plus one
+    for the countries of country-limited threads)."""
+    threads = list(Thread.objects.filter(pk__in=set(thread_ids)).values_list("pk", "audience"))
+    limited = [pk for pk, audience in threads if audience != Audience.GROUP]
+    countries: dict[int, list[str]] = {pk: [] for pk in limited}
+    if limited:
+        for thread_id, code in AudienceCountry.objects.filter(thread__in=limited).values_list(
+            "thread_id", "country"
+        ):
+            countries[thread_id].append(code)
+    return {
+        pk: {
+            "countries": None if audience == Audience.GROUP else sorted(countries[pk]),
+            "moderators": False,
+            "members": [],
+        }
+        for pk, audience in threads
+    }
+
+
+def pending_audience(audience: dict) -> dict:
+    """Return the audience of a post waiting for review in a thread with `audience`."""
+    return {**audience, "moderators": True, "members": []}

@@ -9,14 +9,15 @@ import difflib
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from forum import events, limits, visibility
-from forum.actions import audit
+from forum.actions import audit, notifications
 from forum.actions import threads as posting
 from forum.models import (
     Approval,
@@ -35,6 +36,7 @@ from forum.models import (
     WorkingGroup,
 )
 from forum.models.groups import MODERATING_ROLES
+from forum.models.notifications import NotificationKind
 
 SLOW_MODE_CHOICES = (0, 30, 60, 300, 900, 3600)
 MUTE_HOURS_MAX = 24 * 365
@@ -125,7 +127,34 @@ def _approve_locked(
     else:
         posting.apply_edit(post.author, post, thread, review.body_source, review.title or None, now)
         posting.emit_post(thread, events.POST_EDITED, post)
+    _tell_author(review, post, moderator, "approved", changes=changes)
     return True
+
+
+def _tell_author(
+    review: Review,
+    post: Post,
+    moderator: Member,
+    outcome: str,
+    *,
+    reason: str = "",
+    note: str = "",
+    changes: str = "",
+) -> None:
+    """Put the outcome in the author's inbox, in their language (the reason's label too)."""
+    author = post.author
+    with translation.override(author.language or settings.LANGUAGE_CODE):
+        label = str(RejectReason(reason).label) if reason else ""
+    if review.kind == Review.Kind.EDIT:
+        outcome = f"edit_{outcome}"
+    data = {"outcome": outcome, "reason": f"{label} {note}".strip(), "changes": changes}
+    notifications.notify(
+        recipient=author,
+        kind=NotificationKind.MODERATION,
+        actor=moderator,
+        post=post,
+        data={key: value for key, value in data.items() if value},
+    )
 
 
 def approve(*, moderator: Member, review: Review) -> Review:
@@ -213,6 +242,7 @@ def reject(*, moderator: Member, review: Review, reason: str, note: str = "") ->
             reason=f"{RejectReason(reason).label}. {note}".strip(),
             details={"kind": review.kind, "reason": reason},
         )
+        _tell_author(review, post, moderator, "rejected", reason=reason, note=note)
         posting.emit(
             thread,
             events.POST_REJECTED,

@@ -14,7 +14,7 @@ from django_countries import countries as all_countries
 
 from accounts.models import Member
 from forum import events, limits, rendering, visibility
-from forum.actions import audit
+from forum.actions import audit, notifications
 from forum.models import (
     Approval,
     Audience,
@@ -248,6 +248,9 @@ def create_thread(
                 author_id=author.pk,
                 post_id=post.pk,
             )
+        notifications.watch_automatically(member=author, thread=thread)
+        if post.status == PostStatus.PUBLISHED:
+            notifications.notify_post_published(post)
     return thread
 
 
@@ -334,6 +337,9 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
                 author_id=author.pk,
                 post_id=post.pk,
             )
+        notifications.watch_automatically(member=author, thread=locked)
+        if post.status == PostStatus.PUBLISHED:
+            notifications.notify_post_published(post)
     return post
 
 
@@ -474,6 +480,7 @@ def publish(post: Post, thread: Thread, now, *, mentioned: list[Member] | None =
     if post.is_opening:
         data["new_thread"] = events.thread_payload(thread)
     emit(thread, events.POST_APPROVED, data, author_id=post.author_id, post_id=post.pk)
+    notifications.notify_post_published(post)
 
 
 def _check_moderator(member: Member, group: WorkingGroup) -> None:
@@ -527,6 +534,14 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
             post=locked,
             member=locked.author,
             reason=reason,
+        )
+        # About the thread, not the post: a removed post's text is readable by nobody.
+        notifications.notify(
+            recipient=locked.author,
+            kind="moderation",
+            actor=moderator,
+            thread=post.thread,
+            data={"outcome": "removed", "reason": reason, "number": locked.number},
         )
         # The text leaves the event log too, so no replay can bring it back.
         events.redact_post(locked.pk, "")

@@ -22,6 +22,7 @@ from forum.models.moderation import (
     ReportReason,
     Review,
 )
+from forum.models.notifications import Digest, Notification, Watch
 from forum.models.threads import (
     Audience,
     AudienceCountry,
@@ -43,6 +44,7 @@ __all__ = [
     "CalendarFeed",
     "ChatMessage",
     "ChatMute",
+    "Digest",
     "Event",
     "EventStream",
     "Meeting",
@@ -53,6 +55,7 @@ __all__ = [
     "Mention",
     "ModerationPolicy",
     "Mute",
+    "Notification",
     "Post",
     "PostRevision",
     "PostStatus",
@@ -67,5 +70,6 @@ __all__ = [
     "Tag",
     "Thread",
     "ThreadRead",
+    "Watch",
     "WorkingGroup",
 ]

@@ -18,7 +18,7 @@ from forum import events, visibility
 from forum.actions import threads as actions
 from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
-from forum.models import Review, Role, Thread, ThreadRead
+from forum.models import Review, Role, Thread, ThreadRead, Watch
 from forum.models.groups import MODERATING_ROLES
 
 THREADS_PER_PAGE = 25
@@ -139,7 +139,13 @@ def _thread_context(request: HttpRequest, thread: Thread) -> dict[str, object]:
 
 @login_required
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    thread = visibility.get_thread_or_404(request.user, pk, refine=events.with_group_seq)
+    # The member's watch state rides along in the same query (None: not watching).
+    muted = Watch.objects.filter(thread=OuterRef("pk"), member=request.user).values("muted")[:1]
+    thread = visibility.get_thread_or_404(
+        request.user,
+        pk,
+        refine=lambda threads: events.with_group_seq(threads).annotate(watch_muted=Subquery(muted)),
+    )
     view = request.GET.get("view")
     if view in ("tree", "flat"):
         actions.set_thread_view(member=request.user, view=view)

@@ -1,0 +1,195 @@
+"""Notifications: creating them (respecting mutes), watching threads, marking read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Member
+from forum import events, visibility
+from forum.models import Mention, Notification, Post, PostStatus, Thread, Watch
+from forum.models.notifications import NotificationKind
+
+NOTIFICATION_CREATED = "notification.created"
+NOTIFICATIONS_READ = "notification.read"
+
+
+def inbox_stream(member_id: int) -> str:
+    """Return the event-log stream of one member's inbox."""
+    return f"member:{member_id}"
+
+
+def _audience(member_id: int) -> dict:
+    # Only the member's own sockets follow their stream; the audience says so anyway.
+    return {"countries": None, "moderators": False, "members": [member_id]}
+
+
+def wants_email(recipient: Member, kind: str) -> bool:
+    """Return whether `recipient` asked for immediate email about `kind`."""
+    if kind == NotificationKind.MENTION:
+        return recipient.email_mentions
+    if kind in (NotificationKind.REPLY, NotificationKind.WATCHED_REPLY):
+        return recipient.email_replies
+    return False
+
+
+def _create(
+    *,
+    recipient: Member,
+    kind: str,
+    actor: Member | None,
+    thread: Thread | None,
+    post: Post | None,
+    data: dict[str, Any] | None,
+) -> Notification:
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        actor=actor,
+        thread=thread,
+        post=post,
+        data=data or {},
+        email_pending=wants_email(recipient, kind),
+    )
+    # The frame carries ids only: the client fetches the text it may see, so a
+    # replay never shows a post that became invisible in the meantime.
+    events.record(
+        stream_key=inbox_stream(recipient.pk),
+        type_=NOTIFICATION_CREATED,
+        payload={
+            "id": notification.pk,
+            "kind": kind,
+            "thread": thread.pk if thread else None,
+            "post_id": post.pk if post else None,
+            "actor": actor.display_name if actor else None,
+            "created_at": notification.created_at.isoformat(),
+            "unread": Notification.objects.filter(
+                recipient=recipient, read_at__isnull=True
+            ).count(),
+        },
+        audience=_audience(recipient.pk),
+    )
+    return notification
+
+
+def notify(
+    *,
+    recipient: Member,
+    kind: str,
+    actor: Member | None = None,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    data: dict[str, Any] | None = None,
+) -> Notification | None:
+    """Tell `recipient` about something; None when they muted the thread or may not see it.
+
+    Call it inside the caller's transaction: the inbox event is published, and the
+    email queued, only if that transaction commits.
+    """
+    if kind not in NotificationKind.values:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    if not recipient.is_active or (actor is not None and actor.pk == recipient.pk):
+        return None
+    if post is not None and thread is None:
+        thread = post.thread
+    if thread is not None:
+        if Watch.objects.filter(member=recipient, thread=thread, muted=True).exists():
+            return None
+        if post is not None and not visibility.readable_post_ids(recipient, [post.pk]):
+            return None
+        if post is None and not visibility.visible_thread_ids(recipient, [thread.pk]):
+            return None
+    with transaction.atomic():
+        return _create(
+            recipient=recipient, kind=kind, actor=actor, thread=thread, post=post, data=data
+        )
+
+
+def notify_post_published(post: Post) -> list[Notification]:
+    """Notify who should hear of a newly published `post`: mentions, replies, watchers.
+
+    Each member gets at most one notification per post (a mention beats a reply, a
+    reply beats a watched thread) and only if they may read the post and have not
+    muted its thread. Call it when a post becomes visible: on creation, or on approval.
+    """
+    if post.status != PostStatus.PUBLISHED:
+        return []
+    thread = post.thread
+    wanted: dict[int, str] = {}
+    for watcher_id in Watch.objects.filter(thread=thread, muted=False).values_list(
+        "member_id", flat=True
+    ):
+        wanted[watcher_id] = NotificationKind.WATCHED_REPLY
+    if post.parent_id is not None:
+        parent_author = Post.objects.values_list("author_id", flat=True).get(pk=post.parent_id)
+        wanted[parent_author] = NotificationKind.REPLY
+    elif wanted:
+        # An opening post is not a reply: watchers (the author, at most) hear nothing.
+        wanted = {}
+    for member_id in Mention.objects.filter(post=post).values_list("member_id", flat=True):
+        wanted[member_id] = NotificationKind.MENTION
+    wanted.pop(post.author_id, None)
+    if not wanted:
+        return []
+    muted = set(
+        Watch.objects.filter(thread=thread, muted=True, member__in=wanted).values_list(
+            "member_id", flat=True
+        )
+    )
+    recipients = visibility.readers_among(thread, [m for m in wanted if m not in muted])
+    with transaction.atomic():
+        return [
+            _create(
+                recipient=recipient,
+                kind=wanted[recipient.pk],
+                actor=post.author,
+                thread=thread,
+                post=post,
+                data=None,
+            )
+            for recipient in recipients
+        ]
+
+
+def watch_automatically(*, member: Member, thread: Thread) -> None:
+    """Start watching a thread one writes in, unless already watching or muting it."""
+    Watch.objects.bulk_create([Watch(member=member, thread=thread)], ignore_conflicts=True)
+
+
+def set_watch(*, member: Member, thread: Thread, state: str) -> None:
+    """Set `member`'s interest in a thread they may see: 'watch', 'mute' or 'none'."""
+    if state not in ("watch", "mute", "none"):
+        raise ValueError(f"Unknown watch state {state!r}")
+    if not visibility.visible_thread_ids(member, [thread.pk]):
+        raise Thread.DoesNotExist
+    with transaction.atomic():
+        if state == "none":
+            Watch.objects.filter(member=member, thread=thread).delete()
+        else:
+            Watch.objects.update_or_create(
+                member=member, thread=thread, defaults={"muted": state == "mute"}
+            )
+
+
+def mark_read(*, member: Member, notification_ids=None) -> int:
+    """Mark some (or, with None, all) of `member`'s notifications read; return how many."""
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    with transaction.atomic():
+        count = unread.update(read_at=timezone.now())
+        if count:
+            events.record(
+                stream_key=inbox_stream(member.pk),
+                type_=NOTIFICATIONS_READ,
+                payload={
+                    "ids": None if notification_ids is None else sorted(notification_ids),
+                    "unread": Notification.objects.filter(
+                        recipient=member, read_at__isnull=True
+                    ).count(),
+                },
+                audience=_audience(member.pk),
+            )
+    return count
