@@ -32,6 +32,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from accounts import unsubscribe
@@ -137,6 +138,8 @@ class ExtraSection:
 
     title: str
     items: list[ExtraItem]
+    # Whether something here is new since the last digest: only news sends an email.
+    news: bool = True
 
 
 @dataclass
@@ -165,7 +168,7 @@ class DigestContent:
             any(s.new_thread_count or s.reply_count for s in self.groups)
             or self.mentions
             or self.pending
-            or any(section.items for section in self.extra)
+            or any(section.items and section.news for section in self.extra)
         )
 
 
@@ -174,7 +177,39 @@ class DigestContent:
 # the next 7 days" in here; each builder must use a constant number of queries and
 # forum.visibility, like the rest of this module.
 ExtraBuilder = Callable[[list[Member], dict[int, datetime], datetime], dict[int, ExtraSection]]
-EXTRA_SECTIONS: list[ExtraBuilder] = []
+
+UPCOMING_DAYS = 7
+
+
+def upcoming_meetings(
+    members: list[Member], since: dict[int, datetime], until: datetime
+) -> dict[int, ExtraSection]:
+    """Meetings in the next seven days that each member may see, in their digest's groups.
+    Times are shown in the member's zone (the message is rendered in it)."""
+    found = visibility.upcoming_meetings_for(members, until, until + timedelta(days=UPCOMING_DAYS))
+    sections = {}
+    for member in members:
+        skip = set(member.digest_skip_groups or [])
+        meetings = [m for m in found.get(member.pk, []) if m.group_id not in skip]
+        if meetings:
+            sections[member.pk] = ExtraSection(
+                title=_lazy("Upcoming meetings"),
+                items=[
+                    ExtraItem(
+                        text=meeting.title,
+                        url=_absolute(meeting.get_absolute_url()),
+                        when=meeting.starts_at,
+                    )
+                    for meeting in meetings
+                ],
+                # A meeting already announced is a reminder: it rides along, alone it
+                # sends no email.
+                news=any(m.created_at >= since[member.pk] for m in meetings),
+            )
+    return sections
+
+
+EXTRA_SECTIONS: list[ExtraBuilder] = [upcoming_meetings]
 
 
 def _absolute(path: str) -> str:
@@ -461,7 +496,8 @@ def subject_for(content: DigestContent) -> str:
             % {"n": content.pending}
         )
     for section in content.extra:
-        parts.append(section.title)
+        if section.news:
+            parts.append(str(section.title))
     return "; ".join(parts) or _("Forum digest")
 
 

@@ -556,6 +556,17 @@ def meeting_event_audience(meeting) -> dict:
     return {"countries": countries, "moderators": False, "members": []}
 
 
+def meeting_invitees(meeting) -> QuerySet[Member]:
+    """Return the active members of the meeting's group whom its audience includes."""
+    from forum.models import MeetingCountry
+
+    members = get_user_model().objects.filter(is_active=True, memberships__group=meeting.group_id)
+    if meeting.audience == Audience.GROUP:
+        return members
+    countries = MeetingCountry.objects.filter(meeting=meeting).values("country")
+    return members.filter(country__in=countries)
+
+
 def meeting_reader(member: Member, meeting) -> Reader:
     """Return the Reader for `member` in `meeting`'s room (at connect time)."""
     return reader_for(member, meeting.group)
@@ -652,3 +663,40 @@ def audiences_of(thread_ids) -> dict[int, dict]:
 def pending_audience(audience: dict) -> dict:
     """Return the audience of a post waiting for review in a thread with `audience`."""
     return {**audience, "moderators": True, "members": []}
+
+
+def upcoming_meetings_for(members, start, end) -> dict[int, list]:
+    """Return, per member id, the meetings starting in [start, end) that each member may
+    see, soonest first (a constant number of queries, whatever the number of members)."""
+    from forum.models import Meeting, MeetingState
+
+    members = list(members)
+    meetings = list(
+        Meeting.objects.filter(
+            starts_at__gte=start,
+            starts_at__lt=end,
+            state__in=[MeetingState.SCHEDULED, MeetingState.LIVE],
+        )
+        .prefetch_related("countries")
+        .order_by("starts_at", "pk")
+    )
+    if not meetings or not members:
+        return {}
+    readers = readers_by_group(members)
+    audiences = {
+        meeting.pk: {
+            "countries": None
+            if meeting.audience == Audience.GROUP
+            else sorted(c.country.code for c in meeting.countries.all()),
+            "moderators": False,
+            "members": [],
+        }
+        for meeting in meetings
+    }
+    found: dict[int, list] = {}
+    for member in members:
+        for meeting in meetings:
+            reader = readers.get((member.pk, meeting.group_id))
+            if reader is not None and may_receive(audiences[meeting.pk], reader):
+                found.setdefault(member.pk, []).append(meeting)
+    return found

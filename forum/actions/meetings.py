@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from forum import events, limits, rendering, visibility
-from forum.actions import audit
+from forum.actions import audit, notifications
 from forum.actions.threads import _clean_countries, create_thread
 from forum.models import (
     Audience,
@@ -159,6 +159,7 @@ def schedule_meeting(
         )
         if chairs:
             meeting.chairs.set(chairs)
+        notifications.invite_to_meeting(meeting)
     return meeting
 
 

@@ -193,3 +193,31 @@ def mark_read(*, member: Member, notification_ids=None) -> int:
                 audience=_audience(member.pk),
             )
     return count
+
+
+def invite_to_meeting(meeting) -> int:
+    """Put an invitation to `meeting` in the inbox of everyone it is addressed to.
+
+    One insert for the whole audience; the inbox pages and unread counts show it at
+    once, but no live inbox event is sent per member (a group may have thousands).
+    """
+    data = {
+        "title": meeting.title,
+        "url": meeting.get_absolute_url(),
+        "starts_at": meeting.starts_at.isoformat(),
+        "meeting": meeting.pk,
+    }
+    invitees = visibility.meeting_invitees(meeting).exclude(pk=meeting.organizer_id)
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=member_id,
+                kind=NotificationKind.MEETING,
+                actor_id=meeting.organizer_id,
+                data=data,
+            )
+            for member_id in invitees.values_list("pk", flat=True).iterator(chunk_size=2000)
+        ],
+        batch_size=1000,
+    )
+    return len(created)

@@ -186,3 +186,27 @@ def test_mark_read_one_and_all(thread, member, other_country_member):
     last = Event.objects.filter(stream__key=f"member:{member.pk}").order_by("-seq").first()
     assert last.type == notifications.NOTIFICATIONS_READ
     assert last.payload["unread"] == 0
+
+
+def test_scheduling_a_meeting_invites_its_audience_to_their_inbox(
+    schedule, chair, member, other_country_member, outsider
+):
+    """Everyone the meeting is addressed to finds the invitation in their inbox."""
+    from datetime import timedelta
+
+    from tests.conftest import client_for
+
+    meeting = schedule(title="Investment forum prep", starts_in=timedelta(days=2))
+    invited = set(Notification.objects.filter(kind="meeting").values_list("recipient", flat=True))
+    assert invited == {member.pk, other_country_member.pk}  # not the organizer, not outsiders
+    page = client_for(member).get("/inbox/").content.decode()
+    assert "You are invited to Investment forum prep" in page
+    assert meeting.get_absolute_url() in page
+
+
+def test_a_domestic_meeting_invites_only_its_country(schedule, chair, make_member, legal):
+    egyptian = make_member(country="EG", groups=[legal])
+    zambian = make_member(country="ZM", groups=[legal])
+    schedule(title="Cairo briefing", audience="domestic")  # the chair is in Egypt
+    invited = set(Notification.objects.filter(kind="meeting").values_list("recipient", flat=True))
+    assert egyptian.pk in invited and zambian.pk not in invited

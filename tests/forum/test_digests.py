@@ -8,6 +8,7 @@ import re
 import socket
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail, signing
@@ -22,7 +23,7 @@ from accounts import unsubscribe
 from accounts.models import Member
 from forum import digests
 from forum.actions import threads as actions
-from forum.models import Digest, Mention, Role
+from forum.models import Digest, Meeting, Mention, Role
 from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.usefixtures("posting_unlimited")
@@ -547,3 +548,43 @@ def test_bad_shard_is_refused():
 
     with pytest.raises(CommandError):
         call_command("send_digests", "--shard", "3/2")
+
+
+# --- upcoming meetings ---------------------------------------------------------------------
+
+
+def test_upcoming_meetings_appear_in_the_members_zone_only_for_their_audience(
+    schedule, member, other_country_member
+):
+    """A new meeting in the next seven days is listed at its time in the reader's zone;
+    a domestic meeting of another country is not."""
+    from django.utils import translation
+
+    schedule(title="Investment forum prep", starts_in=timedelta(days=2))
+    schedule(title="Egypt-only briefing", starts_in=timedelta(days=3), audience="domestic")
+    schedule(title="Too far ahead", starts_in=timedelta(days=9))
+    make_due(member, other_country_member)
+    Member.objects.filter(pk=member.pk).update(time_zone="Asia/Shanghai")
+    run()
+    [message] = mails_to(member)
+    body = message.body + html_of(message)
+    assert "Upcoming meetings" in message.subject
+    assert "Investment forum prep" in body
+    assert "Egypt-only briefing" not in body and "Too far ahead" not in body
+    meeting = Meeting.objects.get(title="Investment forum prep")
+    local = timezone.localtime(meeting.starts_at, ZoneInfo("Asia/Shanghai"))
+    with translation.override(member.language or "en"):
+        from django.utils import formats
+
+        assert formats.date_format(local, "DATETIME_FORMAT") in message.body
+    assert [m.to for m in mails_to(other_country_member)] == [[other_country_member.email]]
+
+
+def test_an_already_announced_meeting_alone_sends_no_digest(schedule, member):
+    """Nothing new but a meeting the member has heard of: no email."""
+    schedule(title="Known meeting", starts_in=timedelta(days=2))
+    Meeting.objects.update(created_at=timezone.now() - timedelta(days=3))
+    make_due(member)
+    Member.objects.filter(pk=member.pk).update(date_joined=timezone.now() - timedelta(days=30))
+    run()
+    assert mails_to(member) == []
