@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Member
 from forum import events, limits, rendering, visibility
@@ -396,7 +397,12 @@ def _check_chat_open(author: Member, room: Meeting) -> None:
         since = now - timedelta(seconds=room.slow_mode_seconds)
         if mine.filter(created_at__gt=since).exists():
             raise ChatRefused(
-                _("Slow mode: one message every %(n)d seconds.") % {"n": room.slow_mode_seconds},
+                ngettext(
+                    "Slow mode: one message every %(n)d second.",
+                    "Slow mode: one message every %(n)d seconds.",
+                    room.slow_mode_seconds,
+                )
+                % {"n": room.slow_mode_seconds},
                 code="slow_mode",
             )
 
