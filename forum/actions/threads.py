@@ -237,21 +237,29 @@ def create_thread(
             body_html=html,
             created_at=now,
         )
-        if status == PostStatus.PENDING:
-            _submit_for_review(post, thread)
-        else:
-            _record_mentions(post, mentioned)
-            emit(
-                thread,
-                events.THREAD_CREATED,
-                {**events.thread_payload(thread), "post": events.post_payload(post)},
-                author_id=author.pk,
-                post_id=post.pk,
-            )
-        notifications.watch_automatically(member=author, thread=thread)
-        if post.status == PostStatus.PUBLISHED:
-            notifications.notify_post_published(post)
+        _announce(
+            post,
+            thread,
+            mentioned,
+            events.THREAD_CREATED,
+            {**events.thread_payload(thread), "post": events.post_payload(post)},
+        )
     return thread
+
+
+def _announce(
+    post: Post, thread: Thread, mentioned: list[Member], type_: str, payload: dict
+) -> None:
+    """Tell who may know of a new post: the moderators while it waits for review,
+    otherwise its audience (live), the members it mentions and the thread's watchers."""
+    if post.status == PostStatus.PENDING:
+        _submit_for_review(post, thread)
+    else:
+        _record_mentions(post, mentioned)
+        emit(thread, type_, payload, author_id=post.author_id, post_id=post.pk)
+    notifications.watch_automatically(member=post.author, thread=thread)
+    if post.status == PostStatus.PUBLISHED:
+        notifications.notify_post_published(post)
 
 
 def _submit_for_review(post: Post, thread: Thread, *, edit: Review | None = None) -> Review:
@@ -326,20 +334,7 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
         if status == PostStatus.PUBLISHED:
             changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
         Thread.objects.filter(pk=locked.pk).update(**changes)
-        if status == PostStatus.PENDING:
-            _submit_for_review(post, locked)
-        else:
-            _record_mentions(post, mentioned)
-            emit(
-                locked,
-                events.POST_CREATED,
-                events.post_payload(post),
-                author_id=author.pk,
-                post_id=post.pk,
-            )
-        notifications.watch_automatically(member=author, thread=locked)
-        if post.status == PostStatus.PUBLISHED:
-            notifications.notify_post_published(post)
+        _announce(post, locked, mentioned, events.POST_CREATED, events.post_payload(post))
     return post
 
 
