@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels, both under Daphne."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,3 +22,12 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# A server process holds thousands of long-lived sockets. Everything loaded so far
+# lives as long as the process: keep it out of the cyclic collector's full passes,
+# which scan every tracked object while every socket waits (100-300 ms pauses with
+# 1,000 sockets in the fan-out benchmark). Collecting the young generation less
+# often lets each request's short-lived objects die by reference count first,
+# instead of being promoted and pushing the next full pass closer.
+gc.freeze()
+gc.set_threshold(10_000, 20, 20)
