@@ -16,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from forum.models import Event, EventStream
@@ -65,10 +66,9 @@ def record(
     post_id: int | None = None,
 ) -> Event:
     """Append an event to `stream_key` inside the caller's transaction; publish on commit."""
-    # Locked until the caller's transaction ends: seqs are handed out one at a time.
-    stream, _created = EventStream.objects.select_for_update().get_or_create(key=stream_key)
-    seq = stream.last_seq = stream.last_seq + 1
-    stream.save(update_fields=["last_seq"])
+    stream, _created = EventStream.objects.get_or_create(key=stream_key)
+    EventStream.objects.filter(pk=stream.pk).update(last_seq=F("last_seq") + 1)
+    seq = EventStream.objects.values_list("last_seq", flat=True).get(pk=stream.pk)
     event = Event.objects.create(
         stream=stream, seq=seq, type=type_, payload=payload, audience=audience, post_id=post_id
     )

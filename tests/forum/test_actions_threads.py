@@ -190,5 +190,5 @@ def test_quote_source_quotes_the_parent_with_a_link(thread):
 def test_a_reply_checks_and_writes_in_few_queries(thread, member, django_assert_max_num_queries):
     """Replying is on the live path of every member watching: one role lookup, one seq bump."""
     opening = thread.posts.get()
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         actions.reply(author=member, parent=opening, body="Counted.")
