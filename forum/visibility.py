@@ -331,3 +331,15 @@ def may_receive(audience: dict, reader: Reader) -> bool:
     if audience.get("moderators"):
         return reader.moderator and (countries is None or reader.country in countries)
     return countries is None or reader.country in countries
+
+
+# --- live fan-out ------------------------------------------------------------------
+
+
+def reaches_every_reader(audience: dict) -> bool:
+    """Return whether `may_receive(audience, reader)` holds for every reader of the group.
+
+    Lets the fan-out skip the per-socket check for the common case, a post everyone
+    in the group may see.
+    """
+    return audience.get("countries") is None and not audience.get("moderators")

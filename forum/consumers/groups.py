@@ -207,13 +207,26 @@ class GroupConsumer(AsyncWebsocketConsumer):
     # --- from the hub ----------------------------------------------------------------
 
     async def deliver(self, seq: int, frame: str) -> None:
+        if self._due(seq, frame):
+            await self.wire.text(frame)
+
+    def deliver_now(self, seq: int, frame: str) -> bool:
+        """Deliver without awaiting if the socket takes frames directly; else return False."""
+        if self.wire.protocol is None:
+            return False
+        if self._due(seq, frame):
+            self.wire.write_now(frame)
+        return True
+
+    def _due(self, seq: int, frame: str) -> bool:
+        """Return whether to send `seq` now: held until the first resume, once only."""
         if self.resuming:
             self.held.append((seq, frame))
-            return
+            return False
         if seq <= self.last_seq:
-            return  # already sent by a replay
+            return False  # already sent by a replay
         self.last_seq = seq
-        await self.wire.text(frame)
+        return True
 
     async def resync(self, seq: int) -> None:
         """The log no longer holds what this socket missed: tell the client to reload."""

@@ -71,6 +71,8 @@ class Subscriber(Protocol):
 
     async def deliver(self, seq: int, frame: str) -> None: ...
 
+    def deliver_now(self, seq: int, frame: str) -> bool: ...
+
     async def push(self, frame: str) -> None: ...
 
     async def control(self, message: dict) -> None: ...
@@ -262,8 +264,14 @@ class Hub:
 
     async def _fan_out(self, key: str, seq: int, frame: str, audience: dict) -> None:
         self.seen[key] = seq
+        everyone = visibility.reaches_every_reader(audience)
+        may_receive = visibility.may_receive
+        # The loop below runs once per socket per event: keep it free of awaits when
+        # the socket takes the frame directly (see wire.py).
         for subscriber in list(self.streams.get(key, ())):
-            if visibility.may_receive(audience, subscriber.reader):
+            if (everyone or may_receive(audience, subscriber.reader)) and not (
+                subscriber.deliver_now(seq, frame)
+            ):
                 await subscriber.deliver(seq, frame)
 
     async def _repair(self, key: str, *, upto: int | None, settled: bool) -> None:

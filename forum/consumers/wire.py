@@ -17,6 +17,14 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+try:
+    from twisted.internet.tcp import Connection as _TCP
+except ImportError:  # pragma: no cover - Twisted comes with Daphne
+
+    class _TCP:  # type: ignore[no-redef]
+        pass
+
+
 Send = Callable[[dict], Awaitable[None]]
 
 # The last frame built: the hub writes the same str object to every socket in turn.
@@ -70,10 +78,14 @@ class Wire:
 
     async def text(self, text: str) -> None:
         """Send `text` as one frame, after every frame sent before it on this socket."""
-        protocol = self.protocol
-        if protocol is None:
+        if self.protocol is None:
             await self.send({"type": "websocket.send", "text": text})
-            return
+        else:
+            self.write_now(text)
+
+    def write_now(self, text: str) -> None:
+        """Send `text` through Daphne's protocol without awaiting (needs `protocol`)."""
+        protocol = self.protocol
         if protocol.state != protocol.STATE_OPEN:
             return  # closing or closed: Daphne drops such sends as well
         if protocol._perMessageCompress is not None or protocol.autoFragmentSize:
@@ -85,16 +97,18 @@ class Wire:
 def _write(transport: Any, data: bytes) -> None:
     """Send `data` now if nothing is queued before it; queue the rest with Twisted."""
     if (
-        hasattr(transport, "writeSomeData")  # a TCP socket, not TLS or a test double
+        isinstance(transport, _TCP)  # plain TCP, not TLS or a test double
         and transport.connected
         and not transport.disconnecting
         and not transport._tempDataBuffer
         and len(transport.dataBuffer) == transport.offset
     ):
-        sent = transport.writeSomeData(data)
-        if isinstance(sent, BaseException):
-            # Twisted notices the broken connection on its own; this frame is moot.
-            return
+        try:
+            sent = transport.socket.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            return  # the connection is gone: Twisted notices on its own, the frame is moot
         data = data[sent:]
     if data:
         transport.write(data)
