@@ -165,8 +165,12 @@ class GroupConsumer(AsyncWebsocketConsumer):
             await self.close(code=opened)
             return
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
-        # Keep only what delivery needs: the handshake's headers and the rest of the
-        # scope are not read again, and a thousand idle sockets each held a copy.
+        # Keep only what delivery needs. The handshake's headers (cookies, user agent)
+        # are not read again, yet the server's protocol and every middleware's copy
+        # of the scope hold the same list: empty it for all of them.
+        headers = self.scope.get("headers")
+        if isinstance(headers, list):
+            headers.clear()
         self.scope = {"type": "websocket"}
         self.member_id, self.group_id = opened.member_id, opened.group_id
         self.reader, self.profile = opened.reader, opened.profile
