@@ -16,15 +16,22 @@ class MemberPreferencesMiddleware:
         self.languages = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        member = getattr(request, "user", None)
-        if member is not None and member.is_authenticated:
-            if member.language in self.languages:
-                translation.activate(member.language)
-                request.LANGUAGE_CODE = member.language
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(member.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # Restore the thread's language and zone afterwards: the thread serves other
+        # requests (and, under ASGI, other code) next.
+        language = translation.get_language()
+        try:
+            member = getattr(request, "user", None)
+            if member is not None and member.is_authenticated:
+                if member.language in self.languages:
+                    translation.activate(member.language)
+                    request.LANGUAGE_CODE = member.language
+                try:
+                    timezone.activate(zoneinfo.ZoneInfo(member.time_zone))
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    timezone.deactivate()
+            else:
                 timezone.deactivate()
-        else:
+            return self.get_response(request)
+        finally:
+            translation.activate(language) if language else translation.deactivate()
             timezone.deactivate()
-        return self.get_response(request)

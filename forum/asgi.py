@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels, both under Daphne."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -7,7 +8,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
@@ -16,8 +16,18 @@ from forum.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # No session or auth middleware: the consumer resolves the member from the
+        # session cookie in its one database trip at connect, and its frames skip the
+        # session wrapper around `send` (which looked at the session on every frame).
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# A server process holds thousands of long-lived sockets. Everything loaded so far
+# lives as long as the process: keep it out of the cyclic collector's full passes,
+# which scan every tracked object while every socket waits (100-300 ms pauses with
+# 1,000 sockets in the fan-out benchmark). Collecting the young generation less
+# often lets each request's short-lived objects die by reference count first,
+# instead of being promoted and pushing the next full pass closer.
+gc.freeze()
+gc.set_threshold(10_000, 20, 20)

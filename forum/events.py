@@ -46,9 +46,11 @@ def layer_group(stream_key: str) -> str:
     return "stream." + stream_key.replace(":", ".")
 
 
-def member_channel_group(member_id: int) -> str:
-    """Control messages for every socket of one member (logout, removal)."""
-    return f"member.{member_id}"
+# Control messages (logout, removal, role change) for any member's sockets go to every
+# process, which acts on the sockets it holds: they are rare, and one group per
+# process costs far less than one per connected member (a subscription each in
+# Redis, and a group the in-memory layer scans on every receive).
+CONTROL_GROUP = "members.control"
 
 
 def encode(type_: str, seq: int, data: dict[str, Any]) -> str:
@@ -94,7 +96,7 @@ def publish(stream_key: str, event: Event) -> None:
 def send_control(member_id: int, action: str, **fields: Any) -> None:
     """Tell every process to act on one member's sockets (close them, refresh their role)."""
     _send_group(
-        member_channel_group(member_id),
+        CONTROL_GROUP,
         {"type": "member.control", "member_id": member_id, "action": action, **fields},
     )
 

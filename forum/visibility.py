@@ -700,3 +700,15 @@ def upcoming_meetings_for(members, start, end) -> dict[int, list]:
             if reader is not None and may_receive(audiences[meeting.pk], reader):
                 found.setdefault(member.pk, []).append(meeting)
     return found
+
+
+# --- live fan-out ------------------------------------------------------------------
+
+
+def reaches_every_reader(audience: dict) -> bool:
+    """Return whether `may_receive(audience, reader)` holds for every reader of the group.
+
+    Lets the fan-out skip the per-socket check for the common case, a post everyone
+    in the group may see.
+    """
+    return audience.get("countries") is None and not audience.get("moderators")

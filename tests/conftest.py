@@ -167,6 +167,16 @@ def anonymous_client(db) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Django's LocaleMiddleware leaves the last request's language active in the thread;
+    each test starts from the default, as a fresh server thread would."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate limits live in the cache; each test starts with none used."""
     from django.core.cache import cache

@@ -123,7 +123,13 @@ def notify_post_published(post: Post) -> list[Notification]:
     ):
         wanted[watcher_id] = NotificationKind.WATCHED_REPLY
     if post.parent_id is not None:
-        parent_author = Post.objects.values_list("author_id", flat=True).get(pk=post.parent_id)
+        # The parent is usually in memory already (reply() had it); else one query.
+        parent = post.parent if Post.parent.is_cached(post) else None
+        parent_author = (
+            parent.author_id
+            if parent is not None
+            else Post.objects.values_list("author_id", flat=True).get(pk=post.parent_id)
+        )
         wanted[parent_author] = NotificationKind.REPLY
     elif wanted:
         # An opening post is not a reply: watchers (the author, at most) hear nothing.

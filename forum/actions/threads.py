@@ -31,6 +31,7 @@ from forum.models import (
     ThreadRead,
     WorkingGroup,
 )
+from forum.models.groups import MODERATING_ROLES
 from forum.models.threads import MAX_DEPTH, PATH_DIGITS
 
 
@@ -291,8 +292,13 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
     thread = parent.thread
     if not visibility.can_view_thread(author, thread):
         raise PermissionDenied(_("You cannot reply in this thread."))
-    moderator = visibility.can_moderate(author, thread.group)
-    if not visibility.visible_posts(author, thread, moderator=moderator).filter(pk=parent.pk):
+    role = visibility.role_in(author, thread.group)
+    moderator = author.is_staff or role in MODERATING_ROLES  # as can_moderate, same query
+    if (
+        not visibility.visible_posts(author, thread, moderator=moderator)
+        .filter(pk=parent.pk)
+        .exists()
+    ):
         raise PermissionDenied(_("You cannot reply to that post."))
     if parent.status != PostStatus.PUBLISHED and not (
         parent.is_opening and parent.status == PostStatus.REMOVED
@@ -307,7 +313,7 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
     now = timezone.now()
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
-        if not visibility.can_reply(author, locked):
+        if not visibility.can_reply(author, locked, role=role):
             raise PermissionDenied(_("This thread is locked: no new replies."))
         number = locked.post_counter + 1
         if parent.depth >= MAX_DEPTH:

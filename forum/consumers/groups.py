@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
+from importlib import import_module
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.http.cookie import parse_cookie
 from django.utils.translation import gettext as _
 
 from forum import events, visibility
 from forum.consumers.hub import hub
+from forum.consumers.wire import Wire
 from forum.models import WorkingGroup
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -35,19 +41,68 @@ class ClientError(Exception):
         self.code, self.message = code, message
 
 
-@database_sync_to_async
-def _open(member, slug: str):
-    """Return (group, reader) or a close code."""
+@dataclass(slots=True)
+class Opened:
+    """What a socket keeps after connecting: small, and no model instances."""
+
+    member_id: int
+    group_id: int
+    reader: visibility.Reader
+    profile: dict
+    hello_seq: int
+
+
+def open_socket(session_key: str | None, slug: str) -> Opened | int:
+    """Resolve the member, check the group and read its log position: one database trip.
+
+    Return what the socket needs, or the close code that refuses it.
+    """
+    member = _member_for(session_key)
+    if member is None:
+        return CLOSE_NOT_SIGNED_IN
     group = WorkingGroup.objects.filter(slug=slug).first()
     if group is None:
         return CLOSE_NOT_FOUND
     if not (member.is_staff or visibility.role_in(member, group)):
         return CLOSE_NOT_ALLOWED
-    return group, visibility.reader_for(member, group)
+    return Opened(
+        member_id=member.pk,
+        group_id=group.pk,
+        reader=visibility.reader_for(member, group),
+        profile={
+            "id": member.pk,
+            "name": member.display_name,
+            "handle": member.handle,
+            "country": member.country.code,
+        },
+        hello_seq=events.last_seq(events.group_stream(group.pk)),
+    )
+
+
+def _member_for(session_key: str | None):
+    """Return the signed-in, active member of a session, as Django's auth does, or None."""
+    if not session_key:
+        return None
+    from django.contrib import auth
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    member = auth.get_user(SimpleNamespace(session=store))
+    return member if member.is_authenticated else None
+
+
+_open = database_sync_to_async(open_socket)
+member_for_session = database_sync_to_async(_member_for)
+
+
+def session_key(scope: dict) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            return parse_cookie(value.decode("latin1")).get(settings.SESSION_COOKIE_NAME)
+    return None
 
 
 @database_sync_to_async
-def _reopen(member_id: int, slug: str):
+def _reopen(member_id: int, slug: str) -> visibility.Reader | int:
     """Check again, from the database, that a connected member may still follow `slug`."""
     from django.contrib.auth import get_user_model
 
@@ -59,7 +114,7 @@ def _reopen(member_id: int, slug: str):
         return CLOSE_NOT_FOUND
     if not (member.is_staff or visibility.role_in(member, group)):
         return CLOSE_NOT_ALLOWED
-    return member, visibility.reader_for(member, group)
+    return visibility.reader_for(member, group)
 
 
 @database_sync_to_async
@@ -72,8 +127,14 @@ def _replay(stream_key: str, after: int, reader: visibility.Reader) -> list[tupl
 
 
 @database_sync_to_async
-def _typing_audience(member, group: WorkingGroup, thread_id: int) -> dict | None:
-    """Return the audience of a thread `member` may see in `group`, else None."""
+def _typing_audience(member_id: int, group_id: int, thread_id: int) -> dict | None:
+    """Return the audience of a thread the member may see in the group, else None."""
+    from django.contrib.auth import get_user_model
+
+    member = get_user_model().objects.filter(pk=member_id).first()
+    group = WorkingGroup.objects.filter(pk=group_id).first()
+    if member is None or group is None:
+        return None
     thread = visibility.visible_threads(member, group).filter(pk=thread_id).first()
     if thread is None:
         return None
@@ -100,35 +161,43 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         await self.accept()  # accept first, so refusals can carry a close code
-        member = self.scope.get("user")
-        if member is None or not member.is_authenticated:
-            await self.close(code=CLOSE_NOT_SIGNED_IN)
-            return
-        opened = await _open(member, self.scope["url_route"]["kwargs"]["slug"])
+        opened = await _open(session_key(self.scope), self.scope["url_route"]["kwargs"]["slug"])
         if isinstance(opened, int):
             await self.close(code=opened)
             return
-        self.group, self.reader = opened
-        self.member = member
-        self.profile = {
-            "id": member.pk,
-            "name": member.display_name,
-            "handle": member.handle,
-            "country": member.country.code,
-        }
+        self.slug = self.scope["url_route"]["kwargs"]["slug"]
+        self.member_id, self.group_id = opened.member_id, opened.group_id
+        self.reader, self.profile = opened.reader, opened.profile
+        await self._begin(
+            events.group_stream(self.group_id), {"type": "hello", "seq": opened.hello_seq}
+        )
+
+    async def _begin(self, stream_key: str, hello: dict) -> None:
+        """Send hello, follow `stream_key` through the hub, and wait for the first resume.
+
+        Every socket kind (group, meeting room, inbox) starts this way once it knows
+        its member and reader.
+        """
+        # Keep only what delivery needs. The handshake's headers (cookies, user agent)
+        # are not read again, yet the server's protocol and every middleware's copy
+        # of the scope hold the same list: empty it for all of them.
+        headers = self.scope.get("headers")
+        if isinstance(headers, list):
+            headers.clear()
+        self.scope = {"type": "websocket", "url_route": self.scope.get("url_route", {})}
+        self.wire = Wire(self.base_send)
         self.typing_at = 0.0
         self.typing_audiences: dict[int, dict | None] = {}
-        self.stream_key = events.group_stream(self.group.pk)
+        self.stream_key = stream_key
         self.last_seq = 0
         self.resuming = True  # hold live events until the client's first resume
         self.held: list[tuple[int, str]] = []
         self.tokens, self.refilled = float(RATE_BURST), time.monotonic()
         # hello first: anything logged after its seq is live or comes with a resume.
-        hello_seq = await _last_seq(self.stream_key)
-        await self.send_json({"type": "hello", "seq": hello_seq})
+        await self.send_json(hello)
         await hub().join(self.stream_key, self)
         self.joined = True
-        self.first_resume = asyncio.get_running_loop().create_task(self._resume_later(hello_seq))
+        self.first_resume = asyncio.get_running_loop().create_task(self._resume_later(hello["seq"]))
 
     async def _resume_later(self, hello_seq: int) -> None:
         await asyncio.sleep(RESUME_WAIT_SECONDS)
@@ -142,18 +211,35 @@ class GroupConsumer(AsyncWebsocketConsumer):
             self.joined = False
 
     async def send_json(self, content: dict) -> None:
-        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+        await self.send_text(json.dumps(content, separators=(",", ":")))
+
+    async def send_text(self, text: str) -> None:
+        """Send one frame; every frame after accept goes this way, so they stay in order."""
+        await self.wire.text(text)
 
     # --- from the hub ----------------------------------------------------------------
 
     async def deliver(self, seq: int, frame: str) -> None:
+        if self._due(seq, frame):
+            await self.wire.text(frame)
+
+    def deliver_now(self, seq: int, frame: str) -> bool:
+        """Deliver without awaiting if the socket takes frames directly; else return False."""
+        if self.wire.protocol is None:
+            return False
+        if self._due(seq, frame):
+            self.wire.write_now(frame)
+        return True
+
+    def _due(self, seq: int, frame: str) -> bool:
+        """Return whether to send `seq` now: held until the first resume, once only."""
         if self.resuming:
             self.held.append((seq, frame))
-            return
+            return False
         if seq <= self.last_seq:
-            return  # already sent by a replay
+            return False  # already sent by a replay
         self.last_seq = seq
-        await self.send(text_data=frame)
+        return True
 
     async def resync(self, seq: int) -> None:
         """The log no longer holds what this socket missed: tell the client to reload."""
@@ -162,21 +248,25 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     async def push(self, frame: str) -> None:
         """Send an ephemeral frame (presence, typing): no seq, not replayed."""
-        await self.send(text_data=frame)
+        await self.wire.text(frame)
 
     async def control(self, message: dict) -> None:
-        if message["action"] == "close" and message.get("group") in (None, self.group.pk):
+        if message["action"] == "close" and message.get("group") in (None, self.group_id):
             await hub().leave(self.stream_key, self)
             self.joined = False
             await self.close(code=message.get("code", CLOSE_NOT_ALLOWED))
-        elif message["action"] == "reader" and message.get("group") == self.group.pk:
+        elif message["action"] == "reader" and message.get("group") == self.group_id:
             self.reader = visibility.Reader(**message["reader"])
         elif message["action"] == "recheck":
-            opened = await _reopen(self.member.pk, self.group.slug)
-            if isinstance(opened, int):
-                await self.control({"action": "close", "code": opened})
+            reader = await self._recheck()
+            if isinstance(reader, int):
+                await self.control({"action": "close", "code": reader})
             else:
-                self.member, self.reader = opened
+                self.reader = reader
+
+    async def _recheck(self) -> visibility.Reader | int:
+        """Return the member's Reader now, or the close code if they may no longer follow."""
+        return await _reopen(self.member_id, self.slug)
 
     # --- from the client -------------------------------------------------------------
 
@@ -224,7 +314,7 @@ class GroupConsumer(AsyncWebsocketConsumer):
             if len(self.typing_audiences) > 100:
                 self.typing_audiences.clear()
             self.typing_audiences[thread_id] = await _typing_audience(
-                self.member, self.group, thread_id
+                self.member_id, self.group_id, thread_id
             )
         audience = self.typing_audiences[thread_id]
         if audience is None:
@@ -243,8 +333,15 @@ class GroupConsumer(AsyncWebsocketConsumer):
         # covers them, and the dedupe below drops the copies.
         self.resuming = True
         try:
+            dispatched = hub().seen.get(self.stream_key)
             try:
-                missed = await _replay(self.stream_key, after, self.reader)
+                if dispatched is not None and after >= dispatched:
+                    # Nothing this process has sent is newer than what the client has;
+                    # anything newer reaches it live (or by the hub's repair from the log),
+                    # so the usual resume right after hello costs no database trip.
+                    missed = []
+                else:
+                    missed = await _replay(self.stream_key, after, self.reader)
             except events.ResyncNeeded:
                 self.last_seq = await _last_seq(self.stream_key)
                 await self.send_json({"type": "resync", "seq": self.last_seq})
@@ -254,7 +351,7 @@ class GroupConsumer(AsyncWebsocketConsumer):
             for seq, text in missed:
                 if seq > self.last_seq:
                     self.last_seq = seq
-                    await self.send(text_data=text)
+                    await self.wire.text(text)
         finally:
             self.resuming = False
         held, self.held = self.held, []

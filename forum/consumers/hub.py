@@ -37,6 +37,8 @@ RECONCILE_SECONDS = 5.0
 # so a thousand members connecting at once cost a few frames each, not a thousand.
 PRESENCE_COALESCE_SECONDS = 1.0
 IN_FLIGHT_SECONDS = 2.0
+# Channel layers forget group members after a day (`group_expiry`): renew well before.
+RENEW_GROUPS_SECONDS = 3600.0
 
 
 @database_sync_to_async
@@ -69,6 +71,8 @@ class Subscriber(Protocol):
 
     async def deliver(self, seq: int, frame: str) -> None: ...
 
+    def deliver_now(self, seq: int, frame: str) -> bool: ...
+
     async def push(self, frame: str) -> None: ...
 
     async def control(self, message: dict) -> None: ...
@@ -97,6 +101,7 @@ class Hub:
         if self.task is None or self.task.done():
             layer = get_channel_layer()
             self.channel = await layer.new_channel("hub.")
+            await layer.group_add(events.CONTROL_GROUP, self.channel)
             loop = asyncio.get_running_loop()
             self.task = loop.create_task(self._run(layer))
             self.reconciler = loop.create_task(self._reconcile_forever())
@@ -112,8 +117,6 @@ class Hub:
                 self.seen[stream_key] = await _log_position(stream_key)
             self.streams[stream_key].add(subscriber)
             member_id = subscriber.reader.member_id
-            if not self.members[member_id]:
-                await layer.group_add(events.member_channel_group(member_id), self.channel)
             self.members[member_id].add(subscriber)
             self.profiles[member_id] = subscriber.profile
             self.local[stream_key][member_id] += 1
@@ -151,7 +154,6 @@ class Hub:
             self.members[member_id].discard(subscriber)
             if not self.members[member_id]:
                 del self.members[member_id]
-                await layer.group_discard(events.member_channel_group(member_id), self.channel)
         self._presence_changed(stream_key)
 
     async def typing(self, stream_key: str, subscriber: Subscriber, thread: int, audience):
@@ -262,8 +264,14 @@ class Hub:
 
     async def _fan_out(self, key: str, seq: int, frame: str, audience: dict) -> None:
         self.seen[key] = seq
+        everyone = visibility.reaches_every_reader(audience)
+        may_receive = visibility.may_receive
+        # The loop below runs once per socket per event: keep it free of awaits when
+        # the socket takes the frame directly (see wire.py).
         for subscriber in list(self.streams.get(key, ())):
-            if visibility.may_receive(audience, subscriber.reader):
+            if (everyone or may_receive(audience, subscriber.reader)) and not (
+                subscriber.deliver_now(seq, frame)
+            ):
                 await subscriber.deliver(seq, frame)
 
     async def _repair(self, key: str, *, upto: int | None, settled: bool) -> None:
@@ -281,9 +289,14 @@ class Hub:
             await self._fan_out(key, seq, frame, audience)
 
     async def _reconcile_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        renewed = loop.time()
         while True:
             await asyncio.sleep(RECONCILE_SECONDS)
             try:
+                if loop.time() - renewed > RENEW_GROUPS_SECONDS:
+                    renewed = loop.time()
+                    await self._renew_groups()
                 for key in list(self.streams):
                     if await _log_position(key) > self.seen.get(key, 0):
                         async with self.order:
@@ -291,6 +304,12 @@ class Hub:
                                 await self._repair(key, upto=None, settled=True)
             except Exception:
                 logger.exception("Could not compare streams with the event log")
+
+    async def _renew_groups(self) -> None:
+        layer = get_channel_layer()
+        await layer.group_add(events.CONTROL_GROUP, self.channel)
+        for key in list(self.streams):
+            await layer.group_add(events.layer_group(key), self.channel)
 
     async def _presence(self, message: dict) -> None:
         key, origin = message["key"], message["origin"]

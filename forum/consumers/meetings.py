@@ -6,9 +6,6 @@ fan-out work as on /ws/groups/, and `chat.send` adds a message through the actio
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -19,12 +16,12 @@ from forum.consumers.groups import (
     CLOSE_NOT_ALLOWED,
     CLOSE_NOT_FOUND,
     CLOSE_NOT_SIGNED_IN,
-    RATE_BURST,
     ClientError,
     GroupConsumer,
     _last_seq,
+    member_for_session,
+    session_key,
 )
-from forum.consumers.hub import hub
 from forum.models import Meeting
 
 
@@ -77,8 +74,8 @@ class MeetingConsumer(GroupConsumer):
 
     async def connect(self) -> None:
         await self.accept()  # accept first, so refusals can carry a close code
-        member = self.scope.get("user")
-        if member is None or not member.is_authenticated:
+        member = await member_for_session(session_key(self.scope))
+        if member is None:
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
         opened = await _open(member, self.scope["url_route"]["kwargs"]["pk"])
@@ -86,49 +83,27 @@ class MeetingConsumer(GroupConsumer):
             await self.close(code=opened)
             return
         self.meeting, self.reader = opened
-        self.group = self.meeting.group
-        await self._start(member, events.meeting_stream(self.meeting.pk))
-
-    async def _start(self, member, stream_key: str) -> None:
-        self.member = member
+        self.member, self.member_id, self.group_id = member, member.pk, self.meeting.group_id
         self.profile = {
             "id": member.pk,
             "name": member.display_name,
             "handle": member.handle,
             "country": member.country.code,
         }
-        self.typing_at = 0.0
-        self.typing_audiences = {}
-        self.stream_key = stream_key
-        self.last_seq = 0
-        self.resuming = True
-        self.held = []
-        self.tokens, self.refilled = float(RATE_BURST), time.monotonic()
-        hello_seq = await _last_seq(self.stream_key)
-        await self.send_json(
-            {
-                "type": "hello",
-                "seq": hello_seq,
-                "data": await database_sync_to_async(events.meeting_state_payload)(self.meeting),
-            }
-        )
-        await hub().join(self.stream_key, self)
-        self.joined = True
-        self.first_resume = asyncio.get_running_loop().create_task(self._resume_later(hello_seq))
+        stream_key = events.meeting_stream(self.meeting.pk)
+        hello = {
+            "type": "hello",
+            "seq": await _last_seq(stream_key),
+            "data": await database_sync_to_async(events.meeting_state_payload)(self.meeting),
+        }
+        await self._begin(stream_key, hello)
 
-    async def control(self, message: dict) -> None:
-        if message["action"] == "close" and message.get("group") in (None, self.group.pk):
-            await hub().leave(self.stream_key, self)
-            self.joined = False
-            await self.close(code=message.get("code", CLOSE_NOT_ALLOWED))
-        elif message["action"] == "reader" and message.get("group") == self.group.pk:
-            self.reader = visibility.Reader(**message["reader"])
-        elif message["action"] == "recheck":
-            opened = await _reopen(self.member.pk, self.meeting.pk)
-            if isinstance(opened, int):
-                await self.control({"action": "close", "code": opened})
-            else:
-                self.member, self.reader = opened
+    async def _recheck(self) -> visibility.Reader | int:
+        opened = await _reopen(self.member_id, self.meeting.pk)
+        if isinstance(opened, int):
+            return opened
+        self.member, reader = opened
+        return reader
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         try:

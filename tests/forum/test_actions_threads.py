@@ -185,3 +185,13 @@ def test_quote_source_quotes_the_parent_with_a_link(thread):
     quote = actions.quote_source(thread.posts.get())
     assert "> What changed?" in quote
     assert f"/p/{thread.posts.get().pk}/" in quote
+
+
+def test_a_reply_checks_and_writes_in_few_queries(thread, member, django_assert_max_num_queries):
+    """Replying is on the live path of every member watching: one role lookup, one seq bump.
+
+    Checks (visibility, role, parent, mute), the write (thread lock, post, counters,
+    event), and the notifications (auto-watch, watchers, mentions) take 16 queries."""
+    opening = thread.posts.get()
+    with django_assert_max_num_queries(16):
+        actions.reply(author=member, parent=opening, body="Counted.")

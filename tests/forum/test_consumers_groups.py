@@ -14,6 +14,7 @@ from forum import events
 from forum.actions import memberships
 from forum.actions import threads as actions
 from forum.asgi import application
+from forum.consumers.groups import Opened, open_socket
 from forum.models import Event, PostStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -485,3 +486,46 @@ async def test_a_replay_never_brings_back_removed_or_earlier_text(
     assert "OLD-VERSION" not in replay
     assert "NEW-VERSION" in replay and "OPENING" in replay
     await socket.disconnect()
+
+
+def test_connecting_is_one_database_trip_of_few_queries(member, django_assert_max_num_queries):
+    """Opening a socket resolves the member, checks the group and reads the log in one trip."""
+    client = Client()
+    client.force_login(member)
+    key = client.cookies["sessionid"].value
+    with django_assert_max_num_queries(6):
+        opened = open_socket(key, "legal-policy")
+    assert isinstance(opened, Opened)
+    assert opened.member_id == member.pk
+    assert opened.reader.country == "CN" and not opened.reader.moderator
+    assert opened.profile["country"] == "CN"
+
+
+def test_connecting_refuses_a_missing_or_signed_out_session(member):
+    """A session that does not exist, or no cookie at all, is 4401 like Django's auth."""
+    assert open_socket(None, "legal-policy") == 4401
+    assert open_socket("no-such-session", "legal-policy") == 4401
+
+
+async def test_the_first_resume_right_after_hello_reads_no_event_log(member, legal, monkeypatch):
+    """Nothing new since hello: the resume answers from the hub without a database trip."""
+    from forum.consumers import groups as consumer_module
+
+    replays = []
+    real_replay = consumer_module._replay
+
+    async def counting_replay(*args):
+        replays.append(args)
+        return await real_replay(*args)
+
+    monkeypatch.setattr(consumer_module, "_replay", counting_replay)
+    communicator = await opened(member)
+    await communicator.send_json_to({"type": "ping"})  # answered after the resume
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "pong"
+    await database_sync_to_async(actions.create_thread)(
+        author=member, group=legal, title="After hello", body="Live."
+    )
+    received = await frames(communicator)
+    assert [frame["type"] for frame in received] == ["thread.created"]
+    assert replays == []
+    await communicator.disconnect()

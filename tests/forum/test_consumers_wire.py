@@ -1,0 +1,53 @@
+"""The hub's write path: frames built once, byte for byte what RFC 6455 says."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
+
+from forum.consumers.wire import Wire, text_frame
+
+
+def parse(data: bytes) -> Frame:
+    reader = StreamReader()
+    reader.feed_data(data)
+    reader.feed_eof()
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        assert reader.at_eof(), "bytes left after the frame"
+        return done.value
+    raise AssertionError("incomplete frame")
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_text_frame_is_one_unmasked_final_text_frame(size):
+    """Every payload length encoding (7-bit, 16-bit, 64-bit) parses back to the same text."""
+    text = ("é" * size)[:size] if size % 2 else "a" * size
+    frame = parse(text_frame(text))
+    assert frame.opcode is Opcode.TEXT and frame.fin
+    assert frame.data.decode("utf-8") == text
+
+
+def test_text_frame_is_built_once_for_the_same_text():
+    """The hub writes one str to every socket: its bytes are encoded once."""
+    text = '{"type":"post.created","seq":1}'
+    assert text_frame(text) is text_frame(text)
+    assert parse(text_frame("other")).data == b"other"
+
+
+def test_wire_falls_back_to_the_asgi_send_outside_daphne():
+    """Under any other server (the test communicator) frames go through ASGI `send`."""
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    wire = Wire(send)
+    assert wire.protocol is None
+    asyncio.run(wire.text("hello"))
+    assert sent == [{"type": "websocket.send", "text": "hello"}]
