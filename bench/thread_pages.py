@@ -52,6 +52,8 @@ writer, _ = Member.objects.get_or_create(
     defaults={"display_name": "Bench Writer", "handle": "bench-writer", "country": "CN"})
 for m in (reader, writer):
     Membership.objects.get_or_create(member=m, group=group)
+# Trusted: the writer's cross-border posts publish at once under the default policy.
+Membership.objects.filter(member=writer, group=group).update(role="trusted")
 thread = Thread.objects.filter(title="Benchmark thread").first()
 if thread is None:
     thread = actions.create_thread(author=writer, group=group, title="Benchmark thread",
