@@ -215,6 +215,7 @@ def main() -> None:
         single = _run_processes(env, 1)
         received_single = handler.messages - MEMBERS
         sharded = _run_processes(env, 2)
+        command_wall, command_processes = _run_command(env)
     finally:
         server.stop()
     result = single[0]
@@ -242,7 +243,30 @@ def main() -> None:
         f"{', '.join(f'{r["peak_rss_mb"]:.0f}' for r in sharded)} MB, queries per batch "
         f"{sorted({q for r in sharded for q in r['queries_per_batch']})}"
     )
+    print(
+        f"manage.py send_digests as run from cron ({command_processes} processes, the "
+        f"default here, Django start-up included): {command_wall:.1f} s "
+        f"(ratio {command_wall / result['baseline_s']:.1f}x)"
+    )
     print(f"SMTP server received {handler.messages} messages, {handler.bytes / 2**20:.0f} MB")
+
+
+def _run_command(env: dict[str, str]) -> tuple[float, int]:
+    """Time `manage.py send_digests` with its default processes, from a clean slate."""
+    import time
+
+    subprocess.run([sys.executable, "-c", CLEAR], cwd=ROOT, env=env, check=True, timeout=600)
+    processes = min(os.cpu_count() or 1, 4)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "send_digests", "--verbosity", "0"],
+        cwd=ROOT,
+        env={key: value for key, value in env.items() if key != "DIGEST_PROCESSES"},
+        check=True,
+        timeout=1800,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started, processes
 
 
 def _run_processes(env: dict[str, str], count: int) -> list[dict]:

@@ -171,6 +171,8 @@ UNSUBSCRIBE_EMAIL = os.environ.get(
 )
 # Digests are built and sent this many members at a time.
 DIGEST_BATCH_SIZE = int(os.environ.get("DIGEST_BATCH_SIZE", "500"))
+# Processes send_digests sends with (one shard each); 0: one per CPU core, at most 4.
+DIGEST_PROCESSES = int(os.environ.get("DIGEST_PROCESSES", "0"))
 
 # --- internationalization ----------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -20,3 +20,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
     }
+
+# Tests send digests in-process (children would not see the test database);
+# tests/forum/test_digests.py checks how a run is split over processes.
+DIGEST_PROCESSES = 1

@@ -588,3 +588,29 @@ def test_an_already_announced_meeting_alone_sends_no_digest(schedule, member):
     Member.objects.filter(pk=member.pk).update(date_joined=timezone.now() - timedelta(days=30))
     run()
     assert mails_to(member) == []
+
+
+def test_a_run_over_several_processes_starts_one_shard_each(monkeypatch):
+    """`send_digests --processes 3` runs three children, shards 1/3 to 3/3, and fails
+    if one of them does. (The children themselves run in the benchmark: they cannot see
+    the test database.)"""
+    import subprocess
+
+    from django.core.management import CommandError, call_command
+
+    started = []
+
+    class Child:
+        def __init__(self, args):
+            self.args = args
+            started.append(args)
+
+        def wait(self):
+            return 1 if self.args[-1] == "2/3" else 0
+
+    monkeypatch.setattr(subprocess, "Popen", Child)
+    with pytest.raises(CommandError, match="2/3"):
+        call_command("send_digests", "--processes", "3", stdout=StringIO())
+    assert [args[-1] for args in started] == ["1/3", "2/3", "3/3"]
+    assert all(args[2:5] == ["send_digests", "--processes", "1"] for args in started)
+    assert started[0][1].endswith("manage.py")
