@@ -10,7 +10,35 @@ from forum import limits
 from forum.models import Audience, ModerationPolicy, RejectReason, ReportReason, Tag
 
 
-class ThreadForm(forms.Form):
+class AudienceForm(forms.Form):
+    """Who a thread or a meeting is for: the whole group, the author's country, or
+    selected countries (the author's own is always added by the action)."""
+
+    audience_label = _("Who can read this thread?")
+
+    audience = forms.ChoiceField(
+        choices=Audience.choices, initial=Audience.GROUP, widget=forms.RadioSelect
+    )
+    countries = forms.MultipleChoiceField(
+        label=_("Countries (for “selected countries”)"),
+        choices=all_countries,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].label = self.audience_label
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == Audience.COUNTRIES and not data.get("countries"):
+            self.add_error("countries", _("Choose at least one country."))
+        return data
+
+
+class ThreadForm(AudienceForm):
+    field_order = ["title", "body", "audience", "countries", "topics", "country_tags"]
     title = forms.CharField(
         label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
     )
@@ -22,18 +50,6 @@ class ThreadForm(forms.Form):
             "Markdown: **bold**, *italic*, > quote, - lists, tables, links. "
             "Mention a member with @handle."
         ),
-    )
-    audience = forms.ChoiceField(
-        label=_("Who can read this thread?"),
-        choices=Audience.choices,
-        initial=Audience.GROUP,
-        widget=forms.RadioSelect,
-    )
-    countries = forms.MultipleChoiceField(
-        label=_("Countries (for “selected countries”)"),
-        choices=all_countries,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     topics = forms.ModelMultipleChoiceField(
         label=_("Topics"),
@@ -57,8 +73,6 @@ class ThreadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("audience") == Audience.COUNTRIES and not data.get("countries"):
-            self.add_error("countries", _("Choose at least one country."))
         tags = len(data.get("topics") or []) + len(data.get("country_tags") or [])
         if tags > limits.TAGS_MAX:
             raise forms.ValidationError(
@@ -182,8 +196,23 @@ def _zone_choices() -> list[tuple[str, str]]:
     return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(AudienceForm):
     """Times are typed in `time_zone` (the organizer's, by default) and stored in UTC."""
+
+    audience_label = _("Who is invited?")
+    field_order = [
+        "title",
+        "agenda",
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "format",
+        "place",
+        "link",
+        "audience",
+        "countries",
+        "chairs",
+    ]
 
     title = forms.CharField(
         label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
@@ -207,18 +236,6 @@ class MeetingForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=(), widget=forms.RadioSelect)
     place = forms.CharField(label=_("Place"), required=False, max_length=200)
     link = forms.URLField(label=_("Link for joining online"), required=False, max_length=500)
-    audience = forms.ChoiceField(
-        label=_("Who is invited?"),
-        choices=Audience.choices,
-        initial=Audience.GROUP,
-        widget=forms.RadioSelect,
-    )
-    countries = forms.MultipleChoiceField(
-        label=_("Countries (for “selected countries”)"),
-        choices=all_countries,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
     chairs = forms.ModelMultipleChoiceField(
         label=_("Chairs besides you"),
         queryset=None,
@@ -254,8 +271,6 @@ class MeetingForm(forms.Form):
                 # The field read the text in the reader's zone; read it in the chosen one.
                 naive = timezone.make_naive(data[name])
                 data[name] = naive.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-        if data.get("audience") == Audience.COUNTRIES and not data.get("countries"):
-            self.add_error("countries", _("Choose at least one country."))
         return data
 
 
