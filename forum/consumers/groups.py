@@ -58,13 +58,9 @@ def open_socket(session_key: str | None, slug: str) -> Opened | int:
     Return what the socket needs, or the close code that refuses it.
     """
     member = _member_for(session_key)
-    if member is None:
-        return CLOSE_NOT_SIGNED_IN
-    group = WorkingGroup.objects.filter(slug=slug).first()
-    if group is None:
-        return CLOSE_NOT_FOUND
-    if not (member.is_staff or visibility.role_in(member, group)):
-        return CLOSE_NOT_ALLOWED
+    group = _admit(member, slug)
+    if isinstance(group, int):
+        return group
     return Opened(
         member_id=member.pk,
         group_id=group.pk,
@@ -77,6 +73,18 @@ def open_socket(session_key: str | None, slug: str) -> Opened | int:
         },
         hello_seq=events.last_seq(events.group_stream(group.pk)),
     )
+
+
+def _admit(member, slug: str) -> WorkingGroup | int:
+    """Return the group `member` may follow, or the close code that refuses them."""
+    if member is None:
+        return CLOSE_NOT_SIGNED_IN
+    group = WorkingGroup.objects.filter(slug=slug).first()
+    if group is None:
+        return CLOSE_NOT_FOUND
+    if not (member.is_staff or visibility.role_in(member, group)):
+        return CLOSE_NOT_ALLOWED
+    return group
 
 
 def _member_for(session_key: str | None):
@@ -107,14 +115,8 @@ def _reopen(member_id: int, slug: str) -> visibility.Reader | int:
     from django.contrib.auth import get_user_model
 
     member = get_user_model().objects.filter(pk=member_id, is_active=True).first()
-    if member is None:
-        return CLOSE_NOT_SIGNED_IN
-    group = WorkingGroup.objects.filter(slug=slug).first()
-    if group is None:
-        return CLOSE_NOT_FOUND
-    if not (member.is_staff or visibility.role_in(member, group)):
-        return CLOSE_NOT_ALLOWED
-    return visibility.reader_for(member, group)
+    group = _admit(member, slug)
+    return group if isinstance(group, int) else visibility.reader_for(member, group)
 
 
 @database_sync_to_async
