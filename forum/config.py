@@ -103,3 +103,16 @@ def caches(redis_url: str | None) -> dict[str, object]:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+
+
+def tasks(backend: str) -> dict:
+    """Return TASKS for `backend`: "database" (a worker process) or "immediate"."""
+    backends = {
+        "database": "django_tasks_db.DatabaseBackend",
+        "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    }
+    if backend not in backends:
+        raise ImproperlyConfigured(
+            f"TASKS_BACKEND must be one of {', '.join(backends)}, not {backend!r}"
+        )
+    return {"default": {"BACKEND": backends[backend]}}

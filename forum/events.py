@@ -15,8 +15,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from forum.models import Event, EventStream
@@ -25,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 THREAD_CREATED = "thread.created"
 THREAD_UPDATED = "thread.updated"
+THREAD_MOVED = "thread.moved"
 POST_CREATED = "post.created"
 POST_EDITED = "post.edited"
 POST_REMOVED = "post.removed"
@@ -58,6 +58,29 @@ def encode(type_: str, seq: int, data: dict[str, Any]) -> str:
     return json.dumps({"type": type_, "seq": seq, "data": data}, separators=(",", ":"))
 
 
+def next_seq(stream_keys: list[str]) -> dict[str, tuple[int, int]]:
+    """Advance each stream's sequence by one: return {key: (stream id, new seq)}.
+
+    One statement, which creates a missing stream and holds its row lock until the
+    caller's transaction ends, so callers run it as late in their transaction as they
+    can. Keys are taken in sorted order, so two callers never lock in opposite orders.
+    """
+    keys = sorted(set(stream_keys))
+    if not keys:
+        return {}
+    table = connection.ops.quote_name(EventStream._meta.db_table)
+    key, last_seq = connection.ops.quote_name("key"), connection.ops.quote_name("last_seq")
+    rows = ", ".join(["(%s, 1)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {last_seq}) VALUES {rows} "  # noqa: S608 - our names
+            f"ON CONFLICT ({key}) DO UPDATE SET {last_seq} = {table}.{last_seq} + 1 "
+            f"RETURNING id, {key}, {last_seq}",
+            keys,
+        )
+        return {stream_key: (pk, seq) for pk, stream_key, seq in cursor.fetchall()}
+
+
 def record(
     *,
     stream_key: str,
@@ -65,16 +88,48 @@ def record(
     payload: dict[str, Any],
     audience: dict,
     post_id: int | None = None,
+    thread_id: int | None = None,
+    notify_pending: bool = False,
 ) -> Event:
     """Append an event to `stream_key` inside the caller's transaction; publish on commit."""
-    stream, _created = EventStream.objects.get_or_create(key=stream_key)
-    EventStream.objects.filter(pk=stream.pk).update(last_seq=F("last_seq") + 1)
-    seq = EventStream.objects.values_list("last_seq", flat=True).get(pk=stream.pk)
+    stream_id, seq = next_seq([stream_key])[stream_key]
     event = Event.objects.create(
-        stream=stream, seq=seq, type=type_, payload=payload, audience=audience, post_id=post_id
+        stream_id=stream_id,
+        seq=seq,
+        type=type_,
+        payload=payload,
+        audience=audience,
+        post_id=post_id,
+        thread_id=thread_id,
+        notify_pending=notify_pending,
     )
     transaction.on_commit(lambda: publish(stream_key, event))
     return event
+
+
+def record_many(entries: list[tuple[str, str, dict[str, Any], dict]]) -> list[Event]:
+    """Append one event to each of many distinct streams: a constant number of queries.
+
+    `entries` are (stream key, type, payload, audience); each is published on commit.
+    """
+    seqs = next_seq([key for key, *_rest in entries])
+    if len(seqs) != len(entries):
+        raise ValueError("record_many takes one event per stream")
+    logged = Event.objects.bulk_create(
+        [
+            Event(
+                stream_id=seqs[key][0],
+                seq=seqs[key][1],
+                type=type_,
+                payload=payload,
+                audience=audience,
+            )
+            for key, type_, payload, audience in entries
+        ]
+    )
+    keyed = [(key, event) for (key, *_rest), event in zip(entries, logged, strict=True)]
+    transaction.on_commit(lambda: [publish(key, event) for key, event in keyed])
+    return logged
 
 
 def publish(stream_key: str, event: Event) -> None:
@@ -144,6 +199,18 @@ def redact_post(post_id: int, html: str) -> None:
         if "html" in body:
             body["html"] = html
             event.save(update_fields=["payload"])
+
+
+def forget_thread(stream_key: str, thread_id: int) -> int:
+    """Rewrite what `stream_key`'s log says about a thread to "it moved away".
+
+    Call it in the transaction that moves the thread: a replay of the old group then
+    carries the thread's id only, never its title or text, and later edits (which
+    rewrite logged copies of a post) no longer reach the old group's log.
+    """
+    return Event.objects.filter(stream__key=stream_key, thread_id=thread_id).update(
+        type=THREAD_MOVED, payload={"id": thread_id}, post_id=None
+    )
 
 
 class ResyncNeeded(Exception):

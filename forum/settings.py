@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django_tasks_db",
     "accounts",
     "forum",
 ]
@@ -113,6 +114,11 @@ AUTH_USER_MODEL = "accounts.Member"
 
 REDIS_URL = os.environ.get("REDIS_URL") or None
 CHANNEL_LAYERS = config.channel_layers(REDIS_URL)
+
+# Background work (notifications derived from committed posts) runs through Django's
+# Tasks framework: queued in the database, run by `manage.py db_worker`.
+# TASKS_BACKEND=immediate runs each task in the request once its write has committed.
+TASKS = config.tasks(os.environ.get("TASKS_BACKEND", "database"))
 CACHES = config.caches(REDIS_URL)
 
 AUTHENTICATION_BACKENDS = [

@@ -24,3 +24,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Tests send digests in-process (children would not see the test database);
 # tests/forum/test_digests.py checks how a run is split over processes.
 DIGEST_PROCESSES = 1
+
+# Tasks run in the test process as soon as the write that queued them commits.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Member
 from forum import events, visibility
-from forum.models import Mention, Notification, Post, PostStatus, Thread, Watch
+from forum.models import Event, Mention, Notification, Post, PostStatus, Thread, Watch
 from forum.models.notifications import NotificationKind
 
 NOTIFICATION_CREATED = "notification.created"
@@ -35,6 +37,20 @@ def wants_email(recipient: Member, kind: str) -> bool:
     return False
 
 
+def _payload(notification: Notification, actor: str | None, unread: int) -> dict[str, Any]:
+    # The frame carries ids only: the client fetches the text it may see, so a
+    # replay never shows a post that became invisible in the meantime.
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "thread": notification.thread_id,
+        "post_id": notification.post_id,
+        "actor": actor,
+        "created_at": notification.created_at.isoformat(),
+        "unread": unread,
+    }
+
+
 def _create(
     *,
     recipient: Member,
@@ -53,22 +69,11 @@ def _create(
         data=data or {},
         email_pending=wants_email(recipient, kind),
     )
-    # The frame carries ids only: the client fetches the text it may see, so a
-    # replay never shows a post that became invisible in the meantime.
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
     events.record(
         stream_key=inbox_stream(recipient.pk),
         type_=NOTIFICATION_CREATED,
-        payload={
-            "id": notification.pk,
-            "kind": kind,
-            "thread": thread.pk if thread else None,
-            "post_id": post.pk if post else None,
-            "actor": actor.display_name if actor else None,
-            "created_at": notification.created_at.isoformat(),
-            "unread": Notification.objects.filter(
-                recipient=recipient, read_at__isnull=True
-            ).count(),
-        },
+        payload=_payload(notification, actor.display_name if actor else None, unread),
         audience=_audience(recipient.pk),
     )
     return notification
@@ -107,56 +112,140 @@ def notify(
         )
 
 
+# Kinds a published post gives rise to: each member gets at most one per post.
+POST_KINDS = (
+    NotificationKind.MENTION,
+    NotificationKind.REPLY,
+    NotificationKind.WATCHED_REPLY,
+)
+
+
+def _wanted(post: Post) -> dict[int, str]:
+    """Return {member id: kind} for who should hear of `post` (before visibility and mutes).
+
+    A mention beats a reply, a reply beats a watched thread; the author hears nothing.
+    """
+    wanted: dict[int, str] = {}
+    if post.parent_id is not None:
+        for watcher_id in Watch.objects.filter(thread=post.thread_id, muted=False).values_list(
+            "member_id", flat=True
+        ):
+            wanted[watcher_id] = NotificationKind.WATCHED_REPLY
+        wanted[post.parent.author_id] = NotificationKind.REPLY
+    # An opening post is not a reply: only its mentions hear of it.
+    for member_id in Mention.objects.filter(post=post).values_list("member_id", flat=True):
+        wanted[member_id] = NotificationKind.MENTION
+    wanted.pop(post.author_id, None)
+    return wanted
+
+
 def notify_post_published(post: Post) -> list[Notification]:
     """Notify who should hear of a newly published `post`: mentions, replies, watchers.
 
-    Each member gets at most one notification per post (a mention beats a reply, a
-    reply beats a watched thread) and only if they may read the post and have not
-    muted its thread. Call it when a post becomes visible: on creation, or on approval.
+    Each member gets at most one notification per post, and only if they may read the
+    post and have not muted its thread. A constant number of queries whatever the
+    number of recipients, and idempotent: a second call for the same post creates
+    nothing (the database holds one notification per member, post and kind family).
+    Run it after the post's transaction has committed (see `derive_from_event`).
     """
     if post.status != PostStatus.PUBLISHED:
         return []
     thread = post.thread
-    wanted: dict[int, str] = {}
-    for watcher_id in Watch.objects.filter(thread=thread, muted=False).values_list(
-        "member_id", flat=True
-    ):
-        wanted[watcher_id] = NotificationKind.WATCHED_REPLY
-    if post.parent_id is not None:
-        # The parent is usually in memory already (reply() had it); else one query.
-        parent = post.parent if Post.parent.is_cached(post) else None
-        parent_author = (
-            parent.author_id
-            if parent is not None
-            else Post.objects.values_list("author_id", flat=True).get(pk=post.parent_id)
-        )
-        wanted[parent_author] = NotificationKind.REPLY
-    elif wanted:
-        # An opening post is not a reply: watchers (the author, at most) hear nothing.
-        wanted = {}
-    for member_id in Mention.objects.filter(post=post).values_list("member_id", flat=True):
-        wanted[member_id] = NotificationKind.MENTION
-    wanted.pop(post.author_id, None)
+    wanted = _wanted(post)
     if not wanted:
         return []
     muted = set(
-        Watch.objects.filter(thread=thread, muted=True, member__in=wanted).values_list(
+        Watch.objects.filter(thread=thread, muted=True, member__in=list(wanted)).values_list(
             "member_id", flat=True
         )
     )
-    recipients = visibility.readers_among(thread, [m for m in wanted if m not in muted])
+    recipients = list(visibility.readers_among(thread, [m for m in wanted if m not in muted]))
+    if not recipients:
+        return []
+    now = timezone.now()
     with transaction.atomic():
-        return [
-            _create(
-                recipient=recipient,
-                kind=wanted[recipient.pk],
-                actor=post.author,
-                thread=thread,
-                post=post,
-                data=None,
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=recipient,
+                    kind=wanted[recipient.pk],
+                    actor_id=post.author_id,
+                    thread=thread,
+                    post=post,
+                    created_at=now,
+                    email_pending=wants_email(recipient, wanted[recipient.pk]),
+                )
+                for recipient in recipients
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        # Read back what this call created (a retry finds rows of an earlier run and
+        # must not announce them twice: only rows created now carry `now`).
+        created = list(
+            Notification.objects.filter(
+                post=post, kind__in=POST_KINDS, created_at=now, recipient__in=recipients
             )
-            for recipient in recipients
-        ]
+        )
+        unread = dict(
+            Notification.objects.filter(
+                recipient__in=[n.recipient_id for n in created], read_at__isnull=True
+            )
+            .values_list("recipient")
+            .annotate(n=Count("pk"))
+        )
+        actor = post.author.display_name
+        events.record_many(
+            [
+                (
+                    inbox_stream(n.recipient_id),
+                    NOTIFICATION_CREATED,
+                    _payload(n, actor, unread.get(n.recipient_id, 0)),
+                    _audience(n.recipient_id),
+                )
+                for n in created
+            ]
+        )
+    return created
+
+
+def derive_from_event(event_id: int) -> list[Notification]:
+    """Create the notifications a committed post event calls for, once.
+
+    The event is claimed in the same transaction that creates the notifications, so
+    a crash in between leaves it unclaimed for the catch-up, and a second run (a
+    retried task, the catch-up racing the worker) finds it claimed and does nothing.
+    """
+    with transaction.atomic():
+        claimed = Event.objects.filter(pk=event_id, notify_pending=True).update(
+            notify_pending=False
+        )
+        if not claimed:
+            return []
+        post_id = Event.objects.values_list("post_id", flat=True).get(pk=event_id)
+        post = (
+            Post.objects.select_related("thread", "thread__group", "author", "parent")
+            .filter(pk=post_id)
+            .first()
+        )
+        if post is None:
+            return []
+        return notify_post_published(post)
+
+
+def derive_missed(*, older_than_seconds: int = 60) -> int:
+    """Derive notifications for post events that no task derived (a crash, a lost task).
+
+    Return how many events were handled. Safe to run while workers run.
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    handled = 0
+    for event_id in Event.objects.filter(notify_pending=True, created_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        derive_from_event(event_id)
+        handled += 1
+    return handled
 
 
 def watch_automatically(*, member: Member, thread: Thread) -> None:

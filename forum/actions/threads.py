@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from accounts.models import Member
-from forum import events, limits, rendering, visibility
+from forum import events, limits, rendering, tasks, visibility
 from forum.actions import audit, notifications
 from forum.models import (
     Approval,
     Audience,
     AudienceCountry,
     AuditAction,
+    Event,
     Mention,
     Post,
     PostRevision,
@@ -108,25 +109,35 @@ def emit(
     author_id: int | None = None,
     group_id: int | None = None,
     post_id: int | None = None,
-) -> None:
-    """Log an event for the thread's group, to be published when the transaction commits."""
-    events.record(
+    notify: bool = False,
+) -> Event:
+    """Log an event for the thread's group, to be published when the transaction commits.
+
+    `notify` marks a post's publication, whose notifications are derived after commit.
+    """
+    return events.record(
         stream_key=events.group_stream(group_id or thread.group_id),
         type_=type_,
         payload=payload,
         audience=visibility.thread_audience(thread, status=status, author_id=author_id),
         post_id=post_id,
+        thread_id=thread.pk,
+        notify_pending=notify,
     )
 
 
-def emit_thread(thread: Thread, *, group_id: int | None = None) -> None:
+def emit_thread(thread: Thread, *, group_id: int | None = None, moved: bool = False) -> None:
     """Log `thread.updated` for whoever may see the thread: while its opening post
-    waits for review (or was rejected), only moderators and the author."""
+    waits for review (or was rejected), only moderators and the author.
+
+    `moved` logs `thread.moved` instead, which names the thread's id and nothing else
+    (for the group it left: its readers drop it without learning where it went).
+    """
     opening = Post.objects.filter(thread=thread, number=1).values("status", "author_id").first()
     emit(
         thread,
-        events.THREAD_UPDATED,
-        events.thread_payload(thread),
+        events.THREAD_MOVED if moved else events.THREAD_UPDATED,
+        {"id": thread.pk} if moved else events.thread_payload(thread),
         status=opening["status"] if opening else PostStatus.PUBLISHED,
         author_id=opening["author_id"] if opening else None,
         group_id=group_id,
@@ -252,15 +263,27 @@ def _announce(
     post: Post, thread: Thread, mentioned: list[Member], type_: str, payload: dict
 ) -> None:
     """Tell who may know of a new post: the moderators while it waits for review,
-    otherwise its audience (live), the members it mentions and the thread's watchers."""
+    otherwise its audience (live); its mentions and watchers hear of it after commit."""
+    notifications.watch_automatically(member=post.author, thread=thread)
     if post.status == PostStatus.PENDING:
         _submit_for_review(post, thread)
     else:
         _record_mentions(post, mentioned)
-        emit(thread, type_, payload, author_id=post.author_id, post_id=post.pk)
-    notifications.watch_automatically(member=post.author, thread=thread)
-    if post.status == PostStatus.PUBLISHED:
-        notifications.notify_post_published(post)
+        published = post.status == PostStatus.PUBLISHED
+        event = emit(
+            thread, type_, payload, author_id=post.author_id, post_id=post.pk, notify=published
+        )
+        if published:
+            _notify_after_commit(event)
+
+
+def _notify_after_commit(event: Event) -> None:
+    """Derive the post's notifications once its transaction commits, in the background.
+
+    The write stays the same size however many members watch the thread; if the
+    task is lost, `send_notifications` catches up from the event's `notify_pending`.
+    """
+    transaction.on_commit(lambda: tasks.derive_notifications.enqueue(event.pk), robust=True)
 
 
 def _submit_for_review(post: Post, thread: Thread, *, edit: Review | None = None) -> Review:
@@ -310,12 +333,13 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
     _check_slow_mode(author, thread, timezone.now())
     limits.check_posting_rate(author)
     status = _initial_status(author, thread.group, visibility.thread_countries(thread))
+    # Render before the transaction: no lock is held while Markdown runs.
+    html, mentioned = render_body(thread, body)
     now = timezone.now()
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
-        if not visibility.can_reply(author, locked, role=role):
-            raise PermissionDenied(_("This thread is locked: no new replies."))
-        number = locked.post_counter + 1
+        number = _take_number(
+            thread, published=status == PostStatus.PUBLISHED, bypass_lock=moderator, now=now
+        )
         if parent.depth >= MAX_DEPTH:
             # Too deep to indent further: show as a sibling of the parent, in time order.
             depth = MAX_DEPTH
@@ -323,9 +347,8 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
         else:
             depth = parent.depth + 1
             path = parent.path + _segment(number)
-        html, mentioned = render_body(locked, body)
         post = Post.objects.create(
-            thread=locked,
+            thread=thread,
             author=author,
             parent=parent,
             number=number,
@@ -336,12 +359,35 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
             body_html=html,
             created_at=now,
         )
-        changes = {"post_counter": F("post_counter") + 1}
-        if status == PostStatus.PUBLISHED:
-            changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
-        Thread.objects.filter(pk=locked.pk).update(**changes)
-        _announce(post, locked, mentioned, events.POST_CREATED, events.post_payload(post))
+        _announce(post, thread, mentioned, events.POST_CREATED, events.post_payload(post))
     return post
+
+
+def _take_number(thread: Thread, *, published: bool, bypass_lock: bool, now) -> int:
+    """Count a new post in `thread` and return its number: one statement.
+
+    The row stays locked until commit, so numbers never repeat; the statement is the
+    transaction's first, and nothing slow (rendering, notifications) follows it.
+    A locked thread refuses, unless `bypass_lock` (moderators).
+    """
+    table = connection.ops.quote_name(Thread._meta.db_table)
+    sets = ["post_counter = post_counter + 1"]
+    params: list = []
+    if published:
+        sets += ["reply_count = reply_count + 1", "last_activity_at = %s"]
+        params.append(now)
+    where = "id = %s" if bypass_lock else "id = %s AND NOT locked"
+    params.append(thread.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(sets)} WHERE {where} "  # noqa: S608 - our names
+            "RETURNING post_counter",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise PermissionDenied(_("This thread is locked: no new replies."))
+    return row[0]
 
 
 def quote_source(post: Post) -> str:
@@ -480,8 +526,10 @@ def publish(post: Post, thread: Thread, now, *, mentioned: list[Member] | None =
     data = events.post_payload(post)
     if post.is_opening:
         data["new_thread"] = events.thread_payload(thread)
-    emit(thread, events.POST_APPROVED, data, author_id=post.author_id, post_id=post.pk)
-    notifications.notify_post_published(post)
+    event = emit(
+        thread, events.POST_APPROVED, data, author_id=post.author_id, post_id=post.pk, notify=True
+    )
+    _notify_after_commit(event)
 
 
 def _check_moderator(member: Member, group: WorkingGroup) -> None:
@@ -625,10 +673,15 @@ def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Th
                 thread_id=thread.pk,
                 details={"from": old_group.slug, "to": group.slug},
             )
-        # Readers of the old group drop it; readers of the new one see it arrive. Streams
-        # are locked in id order so that two opposite moves cannot deadlock.
+        # Readers of the old group drop it, and its past leaves their log; readers of
+        # the new one see it arrive. Streams are locked in id order so that two
+        # opposite moves cannot deadlock.
         for group_id in sorted({old_group_id, group.pk}):
-            emit_thread(thread, group_id=group_id)
+            if group_id == old_group_id:
+                events.forget_thread(events.group_stream(old_group_id), thread.pk)
+                emit_thread(thread, group_id=old_group_id, moved=True)
+            else:
+                emit_thread(thread, group_id=group_id)
     return thread
 
 

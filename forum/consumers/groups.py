@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from forum import events, visibility
 from forum.consumers.hub import hub
-from forum.consumers.wire import Wire
+from forum.consumers.wire import SlowSocket, Wire
 from forum.models import WorkingGroup
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -33,6 +33,9 @@ RESUME_WAIT_SECONDS = 3.0
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
+# The client fell behind (its unsent frames passed wire.MAX_BACKLOG_BYTES): reconnect
+# and resume, like after any network trouble.
+CLOSE_TOO_SLOW = 4408
 
 
 class ClientError(Exception):
@@ -217,21 +220,29 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     async def send_text(self, text: str) -> None:
         """Send one frame; every frame after accept goes this way, so they stay in order."""
-        await self.wire.text(text)
+        try:
+            self.wire.write_now(text)
+        except SlowSocket:
+            await self.fail()
 
     # --- from the hub ----------------------------------------------------------------
 
     async def deliver(self, seq: int, frame: str) -> None:
         if self._due(seq, frame):
-            await self.wire.text(frame)
+            await self.send_text(frame)
 
     def deliver_now(self, seq: int, frame: str) -> bool:
-        """Deliver without awaiting if the socket takes frames directly; else return False."""
-        if self.wire.protocol is None:
-            return False
+        """Deliver without awaiting (the wire sends or queues); raise SlowSocket if the
+        client is too far behind. Return True: the frame was taken."""
         if self._due(seq, frame):
             self.wire.write_now(frame)
         return True
+
+    async def fail(self) -> None:
+        """Close a socket the hub gave up on; its client reconnects and resumes."""
+        self.wire.stop()
+        self.joined = False
+        await self.base_send({"type": "websocket.close", "code": CLOSE_TOO_SLOW})
 
     def _due(self, seq: int, frame: str) -> bool:
         """Return whether to send `seq` now: held until the first resume, once only."""
@@ -250,7 +261,7 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     async def push(self, frame: str) -> None:
         """Send an ephemeral frame (presence, typing): no seq, not replayed."""
-        await self.wire.text(frame)
+        self.wire.write_now(frame)
 
     async def control(self, message: dict) -> None:
         if message["action"] == "close" and message.get("group") in (None, self.group_id):
@@ -353,7 +364,7 @@ class GroupConsumer(AsyncWebsocketConsumer):
             for seq, text in missed:
                 if seq > self.last_seq:
                     self.last_seq = seq
-                    await self.wire.text(text)
+                    await self.send_text(text)
         finally:
             self.resuming = False
         held, self.held = self.held, []

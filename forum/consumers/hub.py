@@ -47,6 +47,14 @@ def _log_position(stream_key: str) -> int:
 
 
 @database_sync_to_async
+def _log_positions(stream_keys: list[str]) -> dict[str, int]:
+    """Return the latest seq of each stream: one query, however many streams."""
+    from forum.models import EventStream
+
+    return dict(EventStream.objects.filter(key__in=stream_keys).values_list("key", "last_seq"))
+
+
+@database_sync_to_async
 def _missed(stream_key: str, after: int, upto: int | None, settled: bool):
     """Return (seq, frame, audience) of logged events after `after` (up to `upto`)."""
     from datetime import timedelta
@@ -76,6 +84,12 @@ class Subscriber(Protocol):
     async def push(self, frame: str) -> None: ...
 
     async def control(self, message: dict) -> None: ...
+
+    async def resync(self, seq: int) -> None: ...
+
+    async def fail(self) -> None:
+        """Close the socket after a failed delivery, with a code that makes it resume."""
+        ...
 
 
 class Hub:
@@ -107,6 +121,11 @@ class Hub:
             self.reconciler = loop.create_task(self._reconcile_forever())
 
     async def join(self, stream_key: str, subscriber: Subscriber) -> None:
+        """Follow `stream_key` for `subscriber`; on streams with presence, announce them
+        and send them who is online."""
+        if not has_presence(stream_key):
+            await self._join_quietly(stream_key, subscriber)
+            return
         async with self.lock:
             await self._ensure_running()
             layer = get_channel_layer()
@@ -133,17 +152,29 @@ class Hub:
         await subscriber.push(snapshot)
         self._presence_changed(stream_key)
 
+    async def _join_quietly(self, stream_key: str, subscriber: Subscriber) -> None:
+        """Join a stream without presence (a member's inbox): no announce, no snapshot."""
+        async with self.lock:
+            await self._ensure_running()
+            if not self.streams[stream_key]:
+                await get_channel_layer().group_add(events.layer_group(stream_key), self.channel)
+                self.seen[stream_key] = await _log_position(stream_key)
+            self.streams[stream_key].add(subscriber)
+            self.members[subscriber.reader.member_id].add(subscriber)
+
     async def leave(self, stream_key: str, subscriber: Subscriber) -> None:
+        presence = has_presence(stream_key)
         async with self.lock:
             if subscriber not in self.streams.get(stream_key, ()):
                 return
             layer = get_channel_layer()
             self.streams[stream_key].discard(subscriber)
             member_id = subscriber.reader.member_id
-            self.local[stream_key][member_id] -= 1
-            if self.local[stream_key][member_id] <= 0:
-                del self.local[stream_key][member_id]
-                await self._announce(stream_key, member_id, online=False)
+            if presence:
+                self.local[stream_key][member_id] -= 1
+                if self.local[stream_key][member_id] <= 0:
+                    del self.local[stream_key][member_id]
+                    await self._announce(stream_key, member_id, online=False)
             if not self.streams[stream_key]:
                 del self.streams[stream_key]
                 self.local.pop(stream_key, None)
@@ -154,7 +185,8 @@ class Hub:
             self.members[member_id].discard(subscriber)
             if not self.members[member_id]:
                 del self.members[member_id]
-        self._presence_changed(stream_key)
+        if presence:
+            self._presence_changed(stream_key)
 
     async def typing(self, stream_key: str, subscriber: Subscriber, thread: int, audience):
         """Tell the stream's readers who may see `thread` that this member is typing in it."""
@@ -221,7 +253,17 @@ class Hub:
         joined.sort(key=lambda p: (p["name"].lower(), p["id"]))
         frame = self._presence_frame({"joined": joined, "left": left})
         for subscriber in list(self.streams.get(stream_key, ())):
+            await self._push(stream_key, subscriber, frame)
+
+    async def _push(self, key: str, subscriber: Subscriber, frame: str) -> None:
+        """Send an ephemeral frame to one subscriber; a failure drops only that one."""
+        try:
             await subscriber.push(frame)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("Dropping a socket that failed to take a frame of %s", key)
+            self._drop(key, subscriber)
 
     async def _run(self, layer) -> None:
         while True:
@@ -242,14 +284,18 @@ class Hub:
                     message["key"], message["seq"], message["frame"], message["audience"]
                 )
         elif kind == "stream.typing":
-            for subscriber in list(self.streams.get(message["key"], ())):
+            key = message["key"]
+            for subscriber in list(self.streams.get(key, ())):
                 if subscriber.reader.member_id != message["member_id"] and (
                     visibility.may_receive(message["audience"], subscriber.reader)
                 ):
-                    await subscriber.push(message["frame"])
+                    await self._push(key, subscriber, message["frame"])
         elif kind == "member.control":
             for subscriber in list(self.members.get(message["member_id"], ())):
-                await subscriber.control(message)
+                try:
+                    await subscriber.control(message)
+                except Exception:
+                    logger.exception("A socket failed to act on %s", message["action"])
         elif kind in ("presence.change", "presence.snapshot", "presence.sync"):
             await self._presence(message)
 
@@ -267,12 +313,36 @@ class Hub:
         everyone = visibility.reaches_every_reader(audience)
         may_receive = visibility.may_receive
         # The loop below runs once per socket per event: keep it free of awaits when
-        # the socket takes the frame directly (see wire.py).
+        # the socket takes the frame directly (see wire.py). One subscriber that fails
+        # is dropped (its client resumes) and never stops the others.
         for subscriber in list(self.streams.get(key, ())):
-            if (everyone or may_receive(audience, subscriber.reader)) and not (
-                subscriber.deliver_now(seq, frame)
-            ):
-                await subscriber.deliver(seq, frame)
+            try:
+                if (everyone or may_receive(audience, subscriber.reader)) and not (
+                    subscriber.deliver_now(seq, frame)
+                ):
+                    await subscriber.deliver(seq, frame)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Dropping a socket that failed to take event %s#%d", key, seq)
+                self._drop(key, subscriber)
+
+    def _drop(self, key: str, subscriber: Subscriber) -> None:
+        """Stop delivering to a failed subscriber now; close it in the background."""
+        self.streams.get(key, set()).discard(subscriber)
+        asyncio.get_running_loop().create_task(self._close_failed(key, subscriber))
+
+    async def _close_failed(self, key: str, subscriber: Subscriber) -> None:
+        try:
+            await subscriber.fail()
+        except Exception:
+            logger.exception("Could not close a failed socket")
+        try:
+            # Back in the stream for `leave` to do its bookkeeping (presence, groups).
+            self.streams[key].add(subscriber)
+            await self.leave(key, subscriber)
+        except Exception:
+            logger.exception("Could not forget a failed socket")
 
     async def _repair(self, key: str, *, upto: int | None, settled: bool) -> None:
         try:
@@ -281,7 +351,11 @@ class Hub:
             position = await _log_position(key)
             self.seen[key] = position
             for subscriber in list(self.streams.get(key, ())):
-                await subscriber.resync(position)
+                try:
+                    await subscriber.resync(position)
+                except Exception:
+                    logger.exception("Dropping a socket that failed to take a resync")
+                    self._drop(key, subscriber)
             return
         if missed:
             logger.info("Replaying %d missed events of %s from the log", len(missed), key)
@@ -297,8 +371,9 @@ class Hub:
                 if loop.time() - renewed > RENEW_GROUPS_SECONDS:
                     renewed = loop.time()
                     await self._renew_groups()
-                for key in list(self.streams):
-                    if await _log_position(key) > self.seen.get(key, 0):
+                positions = await _log_positions(list(self.streams)) if self.streams else {}
+                for key, position in positions.items():
+                    if position > self.seen.get(key, 0):
                         async with self.order:
                             if key in self.seen:
                                 await self._repair(key, upto=None, settled=True)
@@ -337,6 +412,11 @@ class Hub:
         else:
             there.pop(message["member"]["id"], None)
         self._presence_changed(key)
+
+
+def has_presence(stream_key: str) -> bool:
+    """Group and meeting streams show who is online; a member's inbox has no one else."""
+    return not stream_key.startswith("member:")
 
 
 _hubs: dict[int, Hub] = {}

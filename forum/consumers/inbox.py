@@ -57,12 +57,6 @@ class InboxConsumer(GroupConsumer):
             inbox_stream(member.pk), {"type": "hello", "seq": hello_seq, "unread": unread}
         )
 
-    async def push(self, frame: str) -> None:
-        # Presence is about group pages; an inbox has no one else in it.
-        if frame.startswith('{"type":"presence"'):
-            return
-        await self.wire.text(frame)
-
     async def control(self, message: dict) -> None:
         if message["action"] == "close" and message.get("group") is None:
             # A close for one group (removed from it) leaves the inbox open.

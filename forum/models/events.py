@@ -37,7 +37,13 @@ class Event(models.Model):
     # The post whose text this event carries, so that a removal or an edit can
     # rewrite the logged copies and a replay never shows text readers may not see.
     post_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The thread the event is about, so that moving the thread can take its past out
+    # of the old group's log.
+    thread_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The post's notifications are still to be derived from this event, after its
+    # transaction committed (by a task, or by the catch-up after a crash).
+    notify_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["stream", "seq"]
@@ -45,6 +51,13 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         constraints = [
             models.UniqueConstraint(fields=["stream", "seq"], name="event_seq_per_stream"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(notify_pending=True),
+                name="event_notify_pending",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -57,6 +57,13 @@ class Notification(models.Model):
                 condition=models.Q(kind__in=[k.value for k in NotificationKind]),
                 name="notification_kind_known",
             ),
+            # One mention, reply or watched-reply notification per member and post,
+            # however often the derivation runs.
+            models.UniqueConstraint(
+                fields=["recipient", "post"],
+                condition=models.Q(kind__in=["mention", "reply", "watched_reply"]),
+                name="notification_once_per_post",
+            ),
         ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="inbox_listing"),

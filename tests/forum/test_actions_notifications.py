@@ -9,7 +9,8 @@ from forum.actions import moderation, notifications
 from forum.actions import threads as actions
 from forum.models import Event, Notification, PostStatus, Review, Watch
 
-pytestmark = pytest.mark.usefixtures("posting_unlimited")
+# Notifications are derived once the post's transaction commits: commit for real.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("posting_unlimited")]
 
 
 def kinds_for(member) -> list[str]:

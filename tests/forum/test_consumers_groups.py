@@ -529,3 +529,37 @@ async def test_the_first_resume_right_after_hello_reads_no_event_log(member, leg
     assert [frame["type"] for frame in received] == ["thread.created"]
     assert replays == []
     await communicator.disconnect()
+
+
+async def test_a_moved_thread_leaves_the_old_groups_replay_and_live_stream(
+    make_member, legal, promotion, staff
+):
+    """Issue 13, finding 1: after a move, a member of the old group only learns the
+    thread's id from its socket, by replay or live, and later edits never reach them."""
+    both = await run(make_member)(country="CN", groups=[legal, promotion], role="moderator")
+    old_only = await run(make_member)(country="CN", groups=[legal])
+    thread = await run(actions.create_thread)(
+        author=both, group=legal, title="Secret title", body="first text"
+    )
+    opening = await run(lambda: thread.posts.get(number=1))()
+    watching = await opened(old_only)
+    await run(actions.move_thread)(moderator=both, thread=thread, group=promotion)
+    await run(actions.edit_post)(editor=both, post=opening, body="edited after the move")
+    live = await frames(watching)
+    assert [(f["type"], f["data"]) for f in live] == [("thread.moved", {"id": thread.pk})]
+    await watching.disconnect()
+
+    replaying = await opened(old_only, resume=False)
+    await replaying.send_json_to({"type": "resume", "after": 0})
+    replayed = await frames(replaying)
+    assert replayed and all(f["type"] == "thread.moved" for f in replayed)
+    text = json.dumps(replayed)
+    assert "Secret title" not in text and "first text" not in text and "edited" not in text
+    await replaying.disconnect()
+
+    # The new group's readers get the thread and the edit, and the old group's log
+    # takes no new events about it.
+    new_reader = await opened(both, slug="project-promotion", resume=False)
+    await new_reader.send_json_to({"type": "resume", "after": 0})
+    assert [f["type"] for f in await frames(new_reader)] == ["thread.updated", "post.edited"]
+    await new_reader.disconnect()

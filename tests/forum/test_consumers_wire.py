@@ -47,7 +47,15 @@ def test_wire_falls_back_to_the_asgi_send_outside_daphne():
     async def send(message):
         sent.append(message)
 
-    wire = Wire(send)
-    assert wire.protocol is None
-    asyncio.run(wire.text("hello"))
-    assert sent == [{"type": "websocket.send", "text": "hello"}]
+    async def write():
+        wire = Wire(send)
+        assert wire.protocol is None
+        await wire.text("hello")
+        await wire.text("world")
+        await asyncio.sleep(0)
+
+    asyncio.run(write())
+    assert sent == [
+        {"type": "websocket.send", "text": "hello"},
+        {"type": "websocket.send", "text": "world"},
+    ]

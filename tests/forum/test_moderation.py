@@ -436,8 +436,11 @@ def test_moderating_a_pending_thread_never_announces_it_to_members(
     actions.set_pinned(moderator=moderator, thread=thread, pinned=True)
     actions.move_thread(moderator=moderator, thread=thread, group=promotion)
     updates = Event.objects.filter(type="thread.updated")
-    assert updates.count() == 4  # slow mode, pin, and the move in both groups
-    for event in updates:
+    assert updates.count() == 1  # the move, in the new group
+    # In the old group everything about the thread now says only that it moved away.
+    moved = Event.objects.filter(type="thread.moved")
+    assert moved.count() == 4  # the pending post, slow mode, pin, and the move
+    for event in [*updates, *moved.exclude(type="post.pending")]:
         assert event.audience["moderators"] is True
         assert event.audience["members"] == [member.pk]
 

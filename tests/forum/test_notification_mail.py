@@ -13,7 +13,8 @@ from forum import notification_mail
 from forum.actions import threads as actions
 from forum.models import Notification
 
-pytestmark = pytest.mark.usefixtures("posting_unlimited")
+# Notifications are derived once the post's transaction commits: commit for real.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("posting_unlimited")]
 
 
 @pytest.fixture

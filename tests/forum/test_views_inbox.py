@@ -10,7 +10,8 @@ from forum.actions import threads as actions
 from forum.models import Notification, Watch
 from tests.conftest import client_for
 
-pytestmark = pytest.mark.usefixtures("posting_unlimited")
+# Notifications are derived once the post's transaction commits: commit for real.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("posting_unlimited")]
 
 
 def test_inbox_lists_a_reply_with_its_text_and_link(thread, member, other_country_member):

@@ -137,6 +137,13 @@
     if ("pinned" in t) row.classList.toggle("pinned", !!t.pinned);
     list.insertBefore(row, row.classList.contains("pinned") ? list.firstChild : firstUnpinned);
   }
+  function onMoved(t) {
+    // The thread left this group: the page of it reloads (and says where it is, if the
+    // member may follow it there); a list drops its row.
+    if (thread === t.id) { location.reload(); return; }
+    var row = list && list.querySelector('[data-thread="' + t.id + '"]');
+    if (row) row.remove();
+  }
   var online = {};
   function onPresence(data) {
     if (data.online) { online = {}; data.online.forEach(function (m) { online[m.id] = m; }); }
@@ -163,6 +170,7 @@
     switch (f.type) {
       case "thread.created": onThread(f.data, true); if (f.data.post && thread === f.data.id) onPost(f.data.post); break;
       case "thread.updated": onThread(f.data, false); break;
+      case "thread.moved": onMoved(f.data); break;
       case "post.pending":
         if (queue) { refreshQueue(); break; }
         if (f.data.edit) break; // readers keep the approved text until the edit is approved

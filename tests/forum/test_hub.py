@@ -1,0 +1,190 @@
+"""The per-process hub: one failing or slow socket never costs the others an event."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from forum import visibility
+from forum.consumers import wire as wire_module
+from forum.consumers.hub import Hub, has_presence
+from forum.consumers.wire import SlowSocket, Wire
+
+EVERYONE = {"countries": None, "moderators": False, "members": []}
+
+
+class Recorder:
+    """A subscriber that takes every frame it is given, like a healthy socket."""
+
+    def __init__(self, member_id: int) -> None:
+        self.reader = visibility.Reader(
+            member_id=member_id, country="KE", staff=False, moderator=False
+        )
+        self.profile = {"id": member_id, "name": f"m{member_id}"}
+        self.got: list[int] = []
+        self.failed = False
+
+    def deliver_now(self, seq: int, frame: str) -> bool:
+        self.got.append(seq)
+        return True
+
+    async def deliver(self, seq: int, frame: str) -> None:
+        self.got.append(seq)
+
+    async def push(self, frame: str) -> None:
+        pass
+
+    async def resync(self, seq: int) -> None:
+        pass
+
+    async def control(self, message: dict) -> None:
+        pass
+
+    async def fail(self) -> None:
+        self.failed = True
+
+
+class Broken(Recorder):
+    """A subscriber whose socket is in a state nobody expected."""
+
+    def deliver_now(self, seq: int, frame: str) -> bool:
+        raise RuntimeError("socket in an unexpected state")
+
+
+class Slow(Recorder):
+    """A subscriber on the ordinary path whose client never reads."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__(member_id)
+        self.never = asyncio.Event()
+
+        async def send(message):
+            await self.never.wait()
+
+        self.wire = Wire(send)
+
+    def deliver_now(self, seq: int, frame: str) -> bool:
+        self.wire.write_now(frame)
+        self.got.append(seq)
+        return True
+
+
+def hub_with(*subscribers) -> Hub:
+    hub = Hub()
+    hub.streams["group:1"] = set(subscribers)
+    hub.seen["group:1"] = 0
+    return hub
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_subscriber_that_raises_does_not_stop_the_others():
+    """The failing socket is dropped and closed; every other socket gets every event."""
+    healthy = [Recorder(n) for n in range(1, 6)]
+    broken = Broken(99)
+    hub = hub_with(*healthy, broken)
+    for seq in (1, 2, 3):
+        await hub._fan_out("group:1", seq, f'{{"seq":{seq}}}', EVERYONE)
+    await settle()
+    assert all(s.got == [1, 2, 3] for s in healthy)
+    assert broken.failed
+    assert broken not in hub.streams["group:1"]
+
+
+async def test_a_slow_socket_on_the_ordinary_path_is_closed_and_the_rest_get_everything():
+    """A client that never reads passes the backlog limit and is closed with a resume code;
+    the fan-out never waits for it."""
+    healthy = [Recorder(n) for n in range(1, 4)]
+    slow = Slow(50)
+    hub = hub_with(*healthy, slow)
+    frame = "x" * 64_000
+    events = wire_module.MAX_BACKLOG_BYTES // len(frame) + 3
+    for seq in range(1, events + 1):
+        await hub._fan_out("group:1", seq, frame, EVERYONE)
+    await settle()
+    assert all(s.got == list(range(1, events + 1)) for s in healthy)
+    assert slow.failed
+    assert slow not in hub.streams["group:1"]
+
+
+class DummyReactor:
+    def addWriter(self, _fd):
+        pass
+
+    def removeWriter(self, _fd):
+        pass
+
+    def addReader(self, _fd):
+        pass
+
+    def removeReader(self, _fd):
+        pass
+
+
+class FakeProtocol:
+    """Just what the direct path reads of autobahn's protocol."""
+
+    STATE_OPEN = 1
+    state = 1
+    _perMessageCompress = None
+    autoFragmentSize = 0
+
+    def __init__(self, transport) -> None:
+        self.transport = transport
+
+
+def test_a_slow_socket_on_the_direct_path_raises_past_the_backlog_limit():
+    """Under Daphne the frame goes to the kernel, then to Twisted's buffer; once that
+    buffer passes the limit the socket counts as slow."""
+    from twisted.internet.tcp import Connection
+
+    server, client = socket.socketpair()
+    server.setblocking(False)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    try:
+        transport = Connection(server, None, DummyReactor())
+        transport.connected = 1  # as Twisted's Server marks an accepted connection
+        wire = Wire(lambda message: None)
+        wire.protocol = FakeProtocol(transport)
+        frame = "y" * 100_000
+        with pytest.raises(SlowSocket):
+            for _ in range(wire_module.MAX_BACKLOG_BYTES // len(frame) + 20):
+                wire.write_now(frame)
+        assert client.recv(10)  # the first bytes went out straight away
+    finally:
+        server.close()
+        client.close()
+
+
+def test_a_renamed_daphne_internal_falls_back_instead_of_raising():
+    """If autobahn drops an attribute the direct path reads, frames take the ASGI send."""
+    sent = []
+
+    async def send(message):
+        sent.append(message["text"])
+
+    class Renamed:
+        STATE_OPEN = 1
+        state = 1  # but no _perMessageCompress any more
+
+    async def run():
+        wire = Wire(send)
+        wire.protocol = Renamed()
+        wire.write_now("one")
+        wire.write_now("two")
+        await settle()
+        assert wire.protocol is None
+
+    asyncio.run(run())
+    assert sent == ["one", "two"]
+
+
+def test_inbox_streams_carry_no_presence():
+    """A member's inbox has nobody else in it: no presence announcements or snapshots."""
+    assert has_presence("group:1") and has_presence("meeting:7")
+    assert not has_presence("member:3")
