@@ -44,7 +44,9 @@ run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --no-input -v 0
 	@echo "Demo logins (email, role, country, groups):"
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT) (HTTP and WebSocket, Daphne). Ctrl-C stops."
+	@echo "Serving on http://$(HOST):$(PORT) (HTTP and WebSocket, Daphne), with a task worker. Ctrl-C stops."
+	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
+	DEBUG=$${DEBUG:-1} $(PY) manage.py db_worker --no-startup-delay -v 0 & \
 	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) forum.asgi:application
 
 # Two Daphne processes sharing events through Redis (REDIS_URL, default the local server).
@@ -55,8 +57,9 @@ run-cluster: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input -v 0
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --no-input -v 0
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):8001 and http://$(HOST):8002, sharing $(CLUSTER_REDIS_URL). Ctrl-C stops both."
+	@echo "Serving on http://$(HOST):8001 and http://$(HOST):8002, sharing $(CLUSTER_REDIS_URL), with a task worker. Ctrl-C stops all."
 	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
+	DEBUG=$${DEBUG:-1} REDIS_URL=$(CLUSTER_REDIS_URL) $(PY) manage.py db_worker --no-startup-delay -v 0 & \
 	for port in 8001 8002; do \
 		DEBUG=$${DEBUG:-1} REDIS_URL=$(CLUSTER_REDIS_URL) $(VENV)/bin/daphne -b $(HOST) -p $$port forum.asgi:application & \
 	done; wait

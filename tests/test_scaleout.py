@@ -3,24 +3,24 @@ Redis outage that loses no post and no event."""
 
 from __future__ import annotations
 
-import http.cookiejar
-import json
 import os
-import re
 import shutil
 import socket
 import subprocess
 import time
-import urllib.parse
-import urllib.request
-from contextlib import contextmanager
 
 import pytest
-from django.test import Client
 
 from forum.actions import threads as actions
 from tests.conftest import skip_or_fail
-from tests.servers import DaphneServer, free_port
+from tests.servers import (
+    DaphneServer,
+    free_port,
+    next_event,
+    open_socket,
+    reply_over_http,
+    session_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,60 +80,6 @@ def two_servers(private_redis, legal):
     yield servers
     for server in servers:
         server.stop()
-
-
-def session_for(member) -> str:
-    client = Client()
-    client.force_login(member)
-    return client.cookies["sessionid"].value
-
-
-@contextmanager
-def open_socket(server: DaphneServer, session: str):
-    from websockets.sync.client import connect
-
-    with connect(
-        f"ws://127.0.0.1:{server.port}/ws/groups/legal-policy/",
-        additional_headers={"Cookie": f"sessionid={session}", "Origin": server.url},
-        open_timeout=10,
-    ) as websocket:
-        assert json.loads(websocket.recv(timeout=10))["type"] == "hello"
-        yield websocket
-
-
-def next_event(websocket, timeout: float) -> dict:
-    """Return the next frame that carries a seq, skipping presence and the like."""
-    deadline = time.monotonic() + timeout
-    while True:
-        frame = json.loads(websocket.recv(timeout=max(0.1, deadline - time.monotonic())))
-        if "seq" in frame and frame["type"] not in ("hello", "resync"):
-            return frame
-
-
-def reply_over_http(server: DaphneServer, session: str, post_id: int, body: str) -> int:
-    """Post a reply through the server's own form, with its CSRF token; return the status."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
-    url = f"{server.url}/p/{post_id}/reply/"
-    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={session}"})
-    page = opener.open(request, timeout=30).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    csrf_cookie = next(c.value for c in jar if c.name == "csrftoken")
-    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "body": body}).encode()
-    request = urllib.request.Request(
-        url,
-        data=data,
-        headers={"Cookie": f"sessionid={session}; csrftoken={csrf_cookie}"},
-    )
-    try:
-        return opener.open(request, timeout=30).status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def test_a_post_made_through_one_process_reaches_a_socket_on_the_other(

@@ -181,3 +181,21 @@ def test_an_approved_post_notifies_after_commit_too(
         (member.pk, "reply"),
         (other_country_member.pk, "moderation"),  # the author hears of the approval
     ]
+
+
+def test_the_database_worker_derives_queued_notifications(
+    member, other_country_member, thread, settings
+):
+    """With the default backend, the reply queues a task that `db_worker` runs."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    post = actions.reply(author=other_country_member, parent=thread.posts.get(number=1), body="Q")
+    assert not Notification.objects.filter(post=post).exists()
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    assert list(Notification.objects.filter(post=post).values_list("recipient", "kind")) == [
+        (member.pk, "reply")
+    ]
+    assert not Event.objects.filter(notify_pending=True).exists()
