@@ -81,12 +81,17 @@ def next_seq(stream_keys: list[str]) -> dict[str, tuple[int, int]]:
         return {stream_key: (pk, seq) for pk, stream_key, seq in cursor.fetchall()}
 
 
+def _logged(audience) -> dict:
+    """The JSON form of an audience (a visibility.Scope, or already its logged form)."""
+    return audience.as_json() if hasattr(audience, "as_json") else audience
+
+
 def record(
     *,
     stream_key: str,
     type_: str,
     payload: dict[str, Any],
-    audience: dict,
+    audience: Any,
     post_id: int | None = None,
     thread_id: int | None = None,
     notify_pending: bool = False,
@@ -98,7 +103,7 @@ def record(
         seq=seq,
         type=type_,
         payload=payload,
-        audience=audience,
+        audience=_logged(audience),
         post_id=post_id,
         thread_id=thread_id,
         notify_pending=notify_pending,
@@ -107,7 +112,7 @@ def record(
     return event
 
 
-def record_many(entries: list[tuple[str, str, dict[str, Any], dict]]) -> list[Event]:
+def record_many(entries: list[tuple[str, str, dict[str, Any], Any]]) -> list[Event]:
     """Append one event to each of many distinct streams: a constant number of queries.
 
     `entries` are (stream key, type, payload, audience); each is published on commit.
@@ -122,7 +127,7 @@ def record_many(entries: list[tuple[str, str, dict[str, Any], dict]]) -> list[Ev
                 seq=seqs[key][1],
                 type=type_,
                 payload=payload,
-                audience=audience,
+                audience=_logged(audience),
             )
             for key, type_, payload, audience in entries
         ]

@@ -289,11 +289,7 @@ def can_view_revisions(viewer: Viewer, post: Post) -> bool:
 def members_who_see(thread: Thread, handles: set[str]) -> QuerySet[Member]:
     """Return the members named in `handles` who may see `thread` (for @mentions)."""
     members = get_user_model().objects.filter(handle__in=handles, is_active=True)
-    in_group = Exists(Membership.objects.filter(group=thread.group_id, member=OuterRef("pk")))
-    if thread.audience == Audience.GROUP:
-        return members.filter(in_group | Q(is_staff=True))
-    countries = AudienceCountry.objects.filter(thread=thread).values("country")
-    return members.filter((in_group & Q(country__in=countries)) | Q(is_staff=True))
+    return members.filter(thread_audience(thread).members_q(thread.group_id))
 
 
 # --- moderation -----------------------------------------------------------------------
@@ -429,7 +425,12 @@ def audit_log(viewer: Viewer, group: WorkingGroup) -> QuerySet[AuditEntry]:
     )
 
 
-# --- events: who receives what, decided without a query ----------------------------
+# --- the audience of one thing, as one value -----------------------------------------
+# Everything a member can be sent (an event, a notification, a digest item) has a Scope.
+# The in-memory check (`Scope.admits`, for sockets, digests and emails) and the SQL
+# filter over members (`Scope.members_q`, for notifications and invitations) both derive
+# from it, and tests/forum/test_visibility_property.py holds them equal to the page rule
+# (`visible_threads`, `visible_meetings`).
 
 
 @dataclass(frozen=True)
@@ -442,6 +443,71 @@ class Reader:
     moderator: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Who, among a group's readers, may receive something.
+
+    `countries` None means every country of the group; `moderators_only` narrows it
+    to the group's moderators (a post waiting for review); `members` are always
+    admitted (its author). Staff are admitted to everything.
+    """
+
+    countries: frozenset[str] | None = None
+    moderators_only: bool = False
+    members: frozenset[int] = frozenset()
+
+    def admits(self, reader: Reader) -> bool:
+        """Return whether something with this scope may reach `reader`."""
+        if reader.staff or reader.member_id in self.members:
+            return True
+        if self.moderators_only and not reader.moderator:
+            return False
+        return self.countries is None or reader.country in self.countries
+
+    @property
+    def whole_group(self) -> bool:
+        """Every reader of the group is admitted: the fan-out may skip the check."""
+        return self.countries is None and not self.moderators_only
+
+    def members_q(self, group_id: int) -> Q:
+        """Return the condition on members that `admits` decides in memory, for `group_id`."""
+        in_group = Membership.objects.filter(group=group_id, member=OuterRef("pk"))
+        if self.moderators_only:
+            in_group = in_group.filter(role__in=MODERATING_ROLES)
+        admitted = Exists(in_group)
+        if self.countries is not None:
+            admitted &= Q(country__in=sorted(self.countries))
+        admitted |= Q(is_staff=True)
+        if self.members:
+            admitted |= Q(pk__in=sorted(self.members)) & Exists(
+                Membership.objects.filter(group=group_id, member=OuterRef("pk"))
+            )
+        return admitted
+
+    def pending(self) -> Scope:
+        """The scope of a post waiting for review where this scope would read it."""
+        return Scope(countries=self.countries, moderators_only=True)
+
+    def as_json(self) -> dict:
+        """The form stored in the event log and carried by the channel layer."""
+        return {
+            "countries": None if self.countries is None else sorted(self.countries),
+            "moderators": self.moderators_only,
+            "members": sorted(self.members),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict | Scope) -> Scope:
+        if isinstance(data, Scope):
+            return data
+        countries = data.get("countries")
+        return cls(
+            countries=None if countries is None else frozenset(countries),
+            moderators_only=bool(data.get("moderators")),
+            members=frozenset(data.get("members") or ()),
+        )
+
+
 def reader_for(member: Member, group: WorkingGroup) -> Reader:
     """Return the Reader for `member` in `group` (one query, at connect time)."""
     return Reader(
@@ -452,35 +518,32 @@ def reader_for(member: Member, group: WorkingGroup) -> Reader:
     )
 
 
-def thread_audience(thread: Thread, *, status: str = PostStatus.PUBLISHED, author_id=None):
-    """Return the event audience for something in `thread` with post `status`.
+def thread_audience(
+    thread: Thread, *, status: str = PostStatus.PUBLISHED, author_id: int | None = None
+) -> Scope:
+    """Return the scope of something in `thread` with post `status`.
 
-    Published and removed things reach the thread's audience; pending and
-    rejected ones only the group's moderators and their author.
+    Published and removed things reach the thread's audience; pending and rejected
+    ones only the group's moderators in that audience, and their author.
     """
     countries = (
         None
         if thread.audience == Audience.GROUP
-        else sorted(AudienceCountry.objects.filter(thread=thread).values_list("country", flat=True))
+        else frozenset(
+            AudienceCountry.objects.filter(thread=thread).values_list("country", flat=True)
+        )
     )
-    restricted = status in (PostStatus.PENDING, PostStatus.REJECTED)
-    return {
-        "countries": countries,
-        "moderators": restricted,
-        "members": [author_id] if author_id else [],
-    }
+    return Scope(
+        countries=countries,
+        moderators_only=status in (PostStatus.PENDING, PostStatus.REJECTED),
+        members=frozenset([author_id]) if author_id else frozenset(),
+    )
 
 
-def may_receive(audience: dict, reader: Reader) -> bool:
-    """Return whether an event with `audience` may reach `reader`'s socket."""
-    if reader.member_id in audience.get("members", ()):
-        return True
-    if reader.staff:
-        return True
-    countries = audience.get("countries")
-    if audience.get("moderators"):
-        return reader.moderator and (countries is None or reader.country in countries)
-    return countries is None or reader.country in countries
+def may_receive(audience: Scope | dict, reader: Reader) -> bool:
+    """Return whether something with `audience` (a Scope or its logged form) may reach
+    `reader`. Hot loops convert once with `Scope.from_json` and call `admits`."""
+    return Scope.from_json(audience).admits(reader)
 
 
 # --- meetings ------------------------------------------------------------------------
@@ -542,29 +605,26 @@ def can_chair_meeting(viewer: Viewer, meeting) -> bool:
     return meeting.chairs.filter(pk=viewer.pk).exists()
 
 
-def meeting_event_audience(meeting) -> dict:
-    """Return the event audience of everything said or done in `meeting`'s room."""
+def meeting_event_audience(meeting) -> Scope:
+    """Return the scope of everything said or done in `meeting`'s room."""
     from forum.models import MeetingCountry
 
-    countries = (
-        None
-        if meeting.audience == Audience.GROUP
-        else sorted(
+    if meeting.audience == Audience.GROUP:
+        return Scope()
+    return Scope(
+        countries=frozenset(
             MeetingCountry.objects.filter(meeting=meeting).values_list("country", flat=True)
         )
     )
-    return {"countries": countries, "moderators": False, "members": []}
 
 
 def meeting_invitees(meeting) -> QuerySet[Member]:
     """Return the active members of the meeting's group whom its audience includes."""
-    from forum.models import MeetingCountry
-
     members = get_user_model().objects.filter(is_active=True, memberships__group=meeting.group_id)
-    if meeting.audience == Audience.GROUP:
+    scope = meeting_event_audience(meeting)
+    if scope.countries is None:
         return members
-    countries = MeetingCountry.objects.filter(meeting=meeting).values("country")
-    return members.filter(country__in=countries)
+    return members.filter(country__in=sorted(scope.countries))
 
 
 def meeting_reader(member: Member, meeting) -> Reader:
@@ -577,12 +637,8 @@ def meeting_reader(member: Member, meeting) -> Reader:
 
 def readers_among(thread: Thread, member_ids) -> QuerySet[Member]:
     """Return the active members among `member_ids` who may read a published post in `thread`."""
-    members = get_user_model().objects.filter(pk__in=member_ids, is_active=True)
-    in_group = Exists(Membership.objects.filter(group=thread.group_id, member=OuterRef("pk")))
-    if thread.audience == Audience.GROUP:
-        return members.filter(in_group | Q(is_staff=True))
-    countries = AudienceCountry.objects.filter(thread=thread).values("country")
-    return members.filter((in_group & Q(country__in=countries)) | Q(is_staff=True))
+    members = get_user_model().objects.filter(pk__in=list(member_ids), is_active=True)
+    return members.filter(thread_audience(thread).members_q(thread.group_id))
 
 
 def visible_thread_ids(viewer: Viewer, thread_ids) -> set[int]:
@@ -639,9 +695,9 @@ def readers_by_group(members) -> dict[tuple[int, int], Reader]:
     return readers
 
 
-def audiences_of(thread_ids) -> dict[int, dict]:
-    """Return the event audience of published posts in each thread (one query, plus one
-    for the countries of country-limited threads)."""
+def audiences_of(thread_ids) -> dict[int, Scope]:
+    """Return the scope of published posts in each thread (one query, plus one for the
+    countries of country-limited threads)."""
     threads = list(Thread.objects.filter(pk__in=set(thread_ids)).values_list("pk", "audience"))
     limited = [pk for pk, audience in threads if audience != Audience.GROUP]
     countries: dict[int, list[str]] = {pk: [] for pk in limited}
@@ -651,18 +707,14 @@ def audiences_of(thread_ids) -> dict[int, dict]:
         ):
             countries[thread_id].append(code)
     return {
-        pk: {
-            "countries": None if audience == Audience.GROUP else sorted(countries[pk]),
-            "moderators": False,
-            "members": [],
-        }
+        pk: Scope(countries=None if audience == Audience.GROUP else frozenset(countries[pk]))
         for pk, audience in threads
     }
 
 
-def pending_audience(audience: dict) -> dict:
-    """Return the audience of a post waiting for review in a thread with `audience`."""
-    return {**audience, "moderators": True, "members": []}
+def pending_audience(audience: Scope) -> Scope:
+    """Return the scope of a post waiting for review in a thread with `audience`."""
+    return audience.pending()
 
 
 def upcoming_meetings_for(members, start, end) -> dict[int, list]:
@@ -684,20 +736,18 @@ def upcoming_meetings_for(members, start, end) -> dict[int, list]:
         return {}
     readers = readers_by_group(members)
     audiences = {
-        meeting.pk: {
-            "countries": None
+        meeting.pk: Scope(
+            countries=None
             if meeting.audience == Audience.GROUP
-            else sorted(c.country.code for c in meeting.countries.all()),
-            "moderators": False,
-            "members": [],
-        }
+            else frozenset(c.country.code for c in meeting.countries.all())
+        )
         for meeting in meetings
     }
     found: dict[int, list] = {}
     for member in members:
         for meeting in meetings:
             reader = readers.get((member.pk, meeting.group_id))
-            if reader is not None and may_receive(audiences[meeting.pk], reader):
+            if reader is not None and audiences[meeting.pk].admits(reader):
                 found.setdefault(member.pk, []).append(meeting)
     return found
 
@@ -705,10 +755,10 @@ def upcoming_meetings_for(members, start, end) -> dict[int, list]:
 # --- live fan-out ------------------------------------------------------------------
 
 
-def reaches_every_reader(audience: dict) -> bool:
+def reaches_every_reader(audience: Scope | dict) -> bool:
     """Return whether `may_receive(audience, reader)` holds for every reader of the group.
 
     Lets the fan-out skip the per-socket check for the common case, a post everyone
     in the group may see.
     """
-    return audience.get("countries") is None and not audience.get("moderators")
+    return Scope.from_json(audience).whole_group

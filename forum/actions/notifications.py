@@ -23,9 +23,9 @@ def inbox_stream(member_id: int) -> str:
     return f"member:{member_id}"
 
 
-def _audience(member_id: int) -> dict:
+def _audience(member_id: int) -> visibility.Scope:
     # Only the member's own sockets follow their stream; the audience says so anyway.
-    return {"countries": None, "moderators": False, "members": [member_id]}
+    return visibility.Scope(countries=frozenset(), members=frozenset([member_id]))
 
 
 def wants_email(recipient: Member, kind: str) -> bool:

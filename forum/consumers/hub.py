@@ -195,7 +195,7 @@ class Hub:
             {
                 "type": "stream.typing",
                 "key": stream_key,
-                "audience": audience,
+                "audience": visibility.Scope.from_json(audience).as_json(),
                 "member_id": subscriber.reader.member_id,
                 "frame": json.dumps(
                     {"type": "typing", "data": {"thread": thread, "member": subscriber.profile}},
@@ -285,9 +285,10 @@ class Hub:
                 )
         elif kind == "stream.typing":
             key = message["key"]
+            scope = visibility.Scope.from_json(message["audience"])
             for subscriber in list(self.streams.get(key, ())):
                 if subscriber.reader.member_id != message["member_id"] and (
-                    visibility.may_receive(message["audience"], subscriber.reader)
+                    scope.admits(subscriber.reader)
                 ):
                     await self._push(key, subscriber, message["frame"])
         elif kind == "member.control":
@@ -310,14 +311,15 @@ class Hub:
 
     async def _fan_out(self, key: str, seq: int, frame: str, audience: dict) -> None:
         self.seen[key] = seq
-        everyone = visibility.reaches_every_reader(audience)
-        may_receive = visibility.may_receive
+        scope = visibility.Scope.from_json(audience)
+        everyone = scope.whole_group
+        admits = scope.admits
         # The loop below runs once per socket per event: keep it free of awaits when
         # the socket takes the frame directly (see wire.py). One subscriber that fails
         # is dropped (its client resumes) and never stops the others.
         for subscriber in list(self.streams.get(key, ())):
             try:
-                if (everyone or may_receive(audience, subscriber.reader)) and not (
+                if (everyone or admits(subscriber.reader)) and not (
                     subscriber.deliver_now(seq, frame)
                 ):
                     await subscriber.deliver(seq, frame)

@@ -182,7 +182,7 @@ async def test_pending_post_reaches_only_moderators_and_its_author(
         Event.objects.filter(type="post.created").update(
             audience=visibility.thread_audience(
                 thread, status=post.status, author_id=other_country_member.pk
-            )
+            ).as_json()
         )
 
     await pending_reply()
