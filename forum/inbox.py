@@ -40,20 +40,18 @@ class InboxItem:
 
     @property
     def unread(self) -> bool:
-        return self.notification.read_at is None
+        # What is gone for the reader is not news: the unread count skips it too.
+        return self.notification.read_at is None and self.notification.available
 
 
 def notifications_for(member: Member) -> QuerySet[Notification]:
-    """Return `member`'s notifications, newest first, ready to list."""
-    return (
-        Notification.objects.filter(recipient=member)
-        .select_related("actor", "thread")
-        .order_by("-created_at", "-pk")
-    )
+    """Return `member`'s notifications, newest first, ready to list (with `available`)."""
+    return visibility.inbox(member).select_related("actor", "thread").order_by("-created_at", "-pk")
 
 
 def unread_count(member: Member) -> int:
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+    """Count what the list shows as new: unread, and still available to the member."""
+    return visibility.inbox(member).filter(read_at__isnull=True, available=True).count()
 
 
 def _safe_url(url: object) -> str | None:
@@ -74,8 +72,10 @@ def items(member: Member, notifications) -> list[InboxItem]:
     }
     shown = []
     for n in notifications:
-        thread_ok = n.thread_id in threads
-        post = posts.get(n.post_id)
+        if not hasattr(n, "available"):
+            n.available = True  # a caller's own queryset: the checks below still apply
+        thread_ok = n.thread_id in threads and n.available
+        post = posts.get(n.post_id) if n.available else None
         url = None
         if post is not None:
             url = post.get_absolute_url()
@@ -86,6 +86,8 @@ def items(member: Member, notifications) -> list[InboxItem]:
         data = dict(n.data or {})
         starts_at = None
         if n.kind == Notification.Kind.MEETING:
+            if not n.available:
+                data = {}  # the meeting is no longer addressed to the reader: not even its title
             url = _safe_url(data.get("url"))
             if isinstance(data.get("starts_at"), str):
                 starts_at = parse_datetime(data["starts_at"])

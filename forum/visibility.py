@@ -649,22 +649,64 @@ def visible_thread_ids(viewer: Viewer, thread_ids) -> set[int]:
     return set(visible_threads(viewer).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def readable_post_ids(viewer: Viewer, post_ids) -> set[int]:
-    """Return which of `post_ids` `viewer` may read the text of now (one query).
-
-    Removed posts show only as a placeholder, so their text is never readable here.
-    """
-    ids = {pk for pk in post_ids if pk is not None}
-    if not ids or not _signed_in(viewer):
-        return set()
-    posts = Post.objects.filter(pk__in=ids, thread__in=visible_threads(viewer)).exclude(
+def readable_posts(viewer: Viewer) -> QuerySet[Post]:
+    """Return the posts whose text `viewer` may read now (removed ones show only as a
+    placeholder, so their text is never readable here)."""
+    if not _signed_in(viewer):
+        return Post.objects.none()
+    posts = Post.objects.filter(thread__in=visible_threads(viewer)).exclude(
         status=PostStatus.REMOVED
     )
     if not viewer.is_staff:
         posts = posts.filter(
             _post_status_filter(viewer, moderated_groups=_moderated_group_ids(viewer))
         )
-    return set(posts.values_list("pk", flat=True))
+    return posts
+
+
+def readable_post_ids(viewer: Viewer, post_ids) -> set[int]:
+    """Return which of `post_ids` `viewer` may read the text of now (one query)."""
+    ids = {pk for pk in post_ids if pk is not None}
+    if not ids or not _signed_in(viewer):
+        return set()
+    return set(readable_posts(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def inbox(viewer: Viewer) -> QuerySet:
+    """Return `viewer`'s notifications, each annotated `available`: whether what it is
+    about (its post, thread or meeting) is still there for them. The list, the unread
+    count and the live badge all count from this one query."""
+    from django.db.models import BigIntegerField
+    from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
+
+    from forum.models import Notification
+
+    if not _signed_in(viewer):
+        return Notification.objects.none()
+    meeting_id = Cast(KeyTextTransform("meeting", "data"), BigIntegerField())
+    available = Case(
+        When(
+            kind=Notification.Kind.MEETING,
+            meeting_id__isnull=False,
+            then=Exists(visible_meetings(viewer).filter(pk=OuterRef("meeting_id"))),
+        ),
+        When(
+            post__isnull=False,
+            then=Exists(readable_posts(viewer).filter(pk=OuterRef("post_id"))),
+        ),
+        When(
+            thread__isnull=False,
+            then=Exists(visible_threads(viewer).filter(pk=OuterRef("thread_id"))),
+        ),
+        default=Value(True),
+        output_field=BooleanField(),
+    )
+    return (
+        Notification.objects.filter(recipient=viewer)
+        .annotate(meeting_id=meeting_id)
+        .annotate(available=available)
+    )
 
 
 def readers_by_group(members) -> dict[tuple[int, int], Reader]:

@@ -154,3 +154,32 @@ def test_watching_an_unseen_thread_is_a_404(domestic_thread, other_country_membe
         reverse("thread_watch", args=[domestic_thread.pk]), {"state": "watch"}
     )
     assert response.status_code == 404
+
+
+def test_the_unread_count_skips_what_the_reader_can_no_longer_see(
+    thread, member, other_country_member, moderator, member_client
+):
+    """The header counts what the list shows as new: a removed post is not news."""
+    kept = actions.reply(author=other_country_member, parent=thread.posts.get(number=1), body="A")
+    gone = actions.reply(author=other_country_member, parent=thread.posts.get(number=1), body="B")
+    actions.remove_post(moderator=moderator, post=gone, reason="Spam")
+    page = member_client.get(reverse("inbox")).content.decode()
+    assert 'id="inbox-unread">1<' in page
+    assert page.count('<span class="badge">') == 1  # the list's "new" markers
+    assert kept.get_absolute_url() in page
+
+
+def test_an_invitation_to_a_meeting_no_longer_addressed_to_the_reader_shows_nothing(
+    schedule, member, make_member, legal
+):
+    """A meeting narrowed to other countries leaves an empty, uncounted invitation."""
+    from forum.models import Audience, MeetingCountry
+
+    meeting = schedule(title="Narrowed meeting")
+    assert Notification.objects.filter(recipient=member, kind="meeting").exists()
+    meeting.audience = Audience.COUNTRIES
+    meeting.save(update_fields=["audience"])
+    MeetingCountry.objects.create(meeting=meeting, country="ZM")
+    page = client_for(member).get(reverse("inbox")).content.decode()
+    assert "Narrowed meeting" not in page
+    assert 'id="inbox-unread">0<' in page or 'id="inbox-unread"' not in page
