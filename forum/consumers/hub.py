@@ -36,6 +36,10 @@ RECONCILE_SECONDS = 5.0
 # Presence changes are gathered and sent as one delta per stream at most this often,
 # so a thousand members connecting at once cost a few frames each, not a thousand.
 PRESENCE_COALESCE_SECONDS = 1.0
+# Presence names at most this many members; past it, frames carry the count only, so a
+# socket's presence costs a bounded number of bytes however many are online (and N
+# members connecting at once cost O(N) bytes in all, not O(N²)).
+PRESENCE_LIST_MAX = 50
 IN_FLIGHT_SECONDS = 2.0
 # Channel layers forget group members after a day (`group_expiry`): renew well before.
 RENEW_GROUPS_SECONDS = 3600.0
@@ -104,6 +108,8 @@ class Hub:
         self.profiles: dict[int, dict] = {}
         self.seen: dict[str, int] = {}
         self.announced: dict[str, set[int]] = {}
+        # Local members who came or went since the last flush, still to tell other processes.
+        self.outgoing: dict[str, dict[int, bool]] = defaultdict(dict)
         self.presence_flush: dict[str, asyncio.Task] = {}
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
@@ -144,11 +150,11 @@ class Hub:
                     group, {"type": "presence.sync", "key": stream_key, "origin": self.channel}
                 )
             if self.local[stream_key][member_id] == 1:
-                await self._announce(stream_key, member_id, online=True)
+                self._outgoing(stream_key, member_id, online=True)
             online = self.online(stream_key)
             if first_here:
                 self.announced[stream_key] = {member["id"] for member in online}
-            snapshot = self._presence_frame({"online": online})
+            snapshot = self._presence_frame(self._snapshot(online))
         await subscriber.push(snapshot)
         self._presence_changed(stream_key)
 
@@ -174,13 +180,16 @@ class Hub:
                 self.local[stream_key][member_id] -= 1
                 if self.local[stream_key][member_id] <= 0:
                     del self.local[stream_key][member_id]
-                    await self._announce(stream_key, member_id, online=False)
+                    self._outgoing(stream_key, member_id, online=False)
             if not self.streams[stream_key]:
                 del self.streams[stream_key]
                 self.local.pop(stream_key, None)
                 self.remote.pop(stream_key, None)
                 self.seen.pop(stream_key, None)
                 self.announced.pop(stream_key, None)
+                if self.outgoing.get(stream_key):
+                    # The last local socket left: tell the other processes now.
+                    await self._send_outgoing(stream_key)
                 await layer.group_discard(events.layer_group(stream_key), self.channel)
             self.members[member_id].discard(subscriber)
             if not self.members[member_id]:
@@ -210,19 +219,40 @@ class Hub:
         }
         for process in self.remote.get(stream_key, {}).values():
             members.update(process)
-        return sorted(members.values(), key=lambda p: (p["name"].lower(), p["id"]))
+        return sorted(members.values(), key=_by_name)
 
-    async def _announce(self, stream_key: str, member_id: int, *, online: bool) -> None:
+    def _outgoing(self, stream_key: str, member_id: int, *, online: bool) -> None:
+        """Remember a local arrival or departure; the next flush tells other processes."""
+        pending = self.outgoing[stream_key]
+        if pending.get(member_id) is (not online):
+            del pending[member_id]  # came and went (or went and came back) within one flush
+        else:
+            pending[member_id] = online
+
+    async def _send_outgoing(self, stream_key: str) -> None:
+        """Tell the other processes, in one message, who came and went here."""
+        changes = self.outgoing.pop(stream_key, {})
+        if not changes:
+            return
         await get_channel_layer().group_send(
             events.layer_group(stream_key),
             {
                 "type": "presence.change",
                 "key": stream_key,
                 "origin": self.channel,
-                "member": self.profiles.get(member_id, {"id": member_id}),
-                "online": online,
+                "joined": [
+                    self.profiles.get(m, {"id": m}) for m, online in changes.items() if online
+                ],
+                "left": [m for m, online in changes.items() if not online],
             },
         )
+
+    @staticmethod
+    def _snapshot(online: list[dict]) -> dict:
+        """A newcomer's view: everyone online, or only how many past PRESENCE_LIST_MAX."""
+        if len(online) > PRESENCE_LIST_MAX:
+            return {"count": len(online)}
+        return {"online": online, "count": len(online)}
 
     @staticmethod
     def _presence_frame(data: dict) -> str:
@@ -241,17 +271,25 @@ class Hub:
             await asyncio.sleep(PRESENCE_COALESCE_SECONDS)
         finally:
             self.presence_flush.pop(stream_key, None)
+        try:
+            await self._send_outgoing(stream_key)
+        except Exception:
+            logger.exception("Could not tell other processes who is online on %s", stream_key)
         if stream_key not in self.streams:
             return
         online = {member["id"]: member for member in self.online(stream_key)}
         before = self.announced.get(stream_key, set())
         self.announced[stream_key] = set(online)
-        joined = [online[m] for m in online.keys() - before]
-        left = sorted(before - online.keys())
-        if not joined and not left:
+        if online.keys() == before:
             return
-        joined.sort(key=lambda p: (p["name"].lower(), p["id"]))
-        frame = self._presence_frame({"joined": joined, "left": left})
+        if len(online) > PRESENCE_LIST_MAX:
+            data: dict = {"count": len(online)}
+        elif len(before) > PRESENCE_LIST_MAX:
+            data = self._snapshot(sorted(online.values(), key=_by_name))  # listable again
+        else:
+            joined = sorted((online[m] for m in online.keys() - before), key=_by_name)
+            data = {"joined": joined, "left": sorted(before - online.keys()), "count": len(online)}
+        frame = self._presence_frame(data)
         for subscriber in list(self.streams.get(stream_key, ())):
             await self._push(stream_key, subscriber, frame)
 
@@ -409,11 +447,16 @@ class Hub:
         if message["type"] == "presence.snapshot":
             there.clear()
             there.update({m["id"]: m for m in message["members"]})
-        elif message["online"]:
-            there[message["member"]["id"]] = message["member"]
         else:
-            there.pop(message["member"]["id"], None)
+            for member in message.get("joined", ()):
+                there[member["id"]] = member
+            for member_id in message.get("left", ()):
+                there.pop(member_id, None)
         self._presence_changed(key)
+
+
+def _by_name(profile: dict) -> tuple[str, int]:
+    return (profile.get("name", "").lower(), profile["id"])
 
 
 def has_presence(stream_key: str) -> bool:

@@ -24,6 +24,7 @@ class Recorder:
         )
         self.profile = {"id": member_id, "name": f"m{member_id}"}
         self.got: list[int] = []
+        self.pushed: list[str] = []
         self.failed = False
 
     def deliver_now(self, seq: int, frame: str) -> bool:
@@ -34,7 +35,7 @@ class Recorder:
         self.got.append(seq)
 
     async def push(self, frame: str) -> None:
-        pass
+        self.pushed.append(frame)
 
     async def resync(self, seq: int) -> None:
         pass
@@ -188,3 +189,38 @@ def test_inbox_streams_carry_no_presence():
     """A member's inbox has nobody else in it: no presence announcements or snapshots."""
     assert has_presence("group:1") and has_presence("meeting:7")
     assert not has_presence("member:3")
+
+
+async def storm(joins: int) -> tuple[Recorder, list[Recorder], Hub]:
+    """`joins` members connect to one stream at once, after one observer."""
+    from forum.consumers import hub as hub_module
+
+    hub = Hub()
+    observer = Recorder(1)
+    await hub.join("group:1", observer)
+    crowd = [Recorder(n) for n in range(2, joins + 2)]
+    await asyncio.gather(*(hub.join("group:1", s) for s in crowd))
+    await asyncio.sleep(hub_module.PRESENCE_COALESCE_SECONDS * 2.5)
+    for task in (hub.task, hub.reconciler):
+        task.cancel()
+    return observer, crowd, hub
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("joins", [120, 480])
+async def test_a_presence_storm_costs_each_socket_a_bounded_number_of_bytes(joins):
+    """N joins send an observer a few coalesced frames, and each newcomer a snapshot of
+    at most PRESENCE_LIST_MAX names: O(N) bytes in all, not O(N^2)."""
+    import json
+
+    from forum.consumers.hub import PRESENCE_LIST_MAX
+
+    observer, crowd, _hub = await storm(joins)
+    after_snapshot = observer.pushed[1:]
+    assert 1 <= len(after_snapshot) <= 3  # coalesced, whatever N
+    assert json.loads(after_snapshot[-1])["data"]["count"] == joins + 1
+    for newcomer in crowd:
+        snapshot = json.loads(newcomer.pushed[0])["data"]
+        assert len(snapshot.get("online", [])) <= PRESENCE_LIST_MAX
+    per_join = sum(len(f) for s in [observer, *crowd] for f in s.pushed) / joins
+    assert per_join < 60 * PRESENCE_LIST_MAX  # a bounded snapshot and delta per socket

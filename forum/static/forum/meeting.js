@@ -114,13 +114,17 @@
   }
   var online = {};
   function onPresence(data) {
+    // A snapshot lists everyone, or past a few dozen only says how many (docs/protocol.md).
     if (data.online) { online = {}; data.online.forEach(function (m) { online[m.id] = m; }); }
+    else if (!data.joined && !data.left) online = {};
     (data.joined || []).forEach(function (m) { online[m.id] = m; });
     (data.left || []).forEach(function (id) { delete online[id]; });
     if (!presence) return;
-    presence.textContent = Object.keys(online).map(function (id) { return online[id]; })
+    var names = Object.keys(online).map(function (id) { return online[id]; })
       .sort(function (a, b) { return a.name.localeCompare(b.name, lang); })
-      .map(function (m) { return m.name + " " + flag(m.country); }).join(", ");
+      .map(function (m) { return m.name + " " + flag(m.country); });
+    presence.textContent = names.length ? names.join(", ")
+      : (data.count ? (d.tOnline || "%s online").replace("%s", data.count) : "");
   }
 
   function handle(f) {
