@@ -11,12 +11,13 @@ import argparse
 import sys
 import time
 
-from bench import digests, fanout, meeting_chat, targets, thread_pages
+from bench import digests, fanout, meeting_chat, replies, targets, thread_pages
 
 BENCHMARKS = {
     "thread_pages": thread_pages,
     "fanout": fanout,
     "meeting_chat": meeting_chat,
+    "replies": replies,
     "digests": digests,
 }
 

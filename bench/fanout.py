@@ -102,9 +102,12 @@ class Poster(Protocol):
 
 
 class HttpSender:
-    def __init__(self, port: int, path: str, headers: dict[str, str], token: str) -> None:
+    def __init__(
+        self, port: int, path: str, headers: dict[str, str], token: str, timeout: float
+    ) -> None:
         self.port, self.path, self.headers, self.token = port, path, headers, token
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
+        self.timeout = timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         self.location = ""  # where the last accepted reply redirected to: /p/<id>/
 
     def send(self, body: str) -> bool:
@@ -116,7 +119,7 @@ class HttpSender:
         except (OSError, http.client.HTTPException):
             # Never retry: the post may have been written. Reconnect for the next one.
             self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=HTTP_TIMEOUT)
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             return False
         self.location = response.getheader("Location", "")
         return response.status == 302  # redirect to the new post
@@ -128,13 +131,22 @@ class HttpSender:
 class HttpPoster:
     """Replies through the forum's own form: view, reply(), commit, publish."""
 
-    def __init__(self, port: int, post_id: int, session_key: str) -> None:
+    def __init__(
+        self,
+        port: int,
+        post_id: int,
+        session_key: str,
+        *,
+        timeout: float = HTTP_TIMEOUT,
+        warm_up: bool = True,
+    ) -> None:
         self.port, self.path, self.session_key = port, f"/p/{post_id}/reply/", session_key
+        self.timeout, self.warm_up = timeout, warm_up
         self.headers: dict[str, str] = {}
         self.token = ""
 
     def prepare(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=HTTP_TIMEOUT)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             conn.request("GET", self.path, headers={"Cookie": f"sessionid={self.session_key}"})
             response = conn.getresponse()
@@ -157,6 +169,8 @@ class HttpPoster:
             "Referer": origin + self.path,
             "Content-Type": "application/x-www-form-urlencoded",
         }
+        if not self.warm_up:
+            return
         warm = self.sender()
         try:
             if not warm.send("Warm-up reply (no marker)."):
@@ -165,7 +179,7 @@ class HttpPoster:
             warm.close()
 
     def sender(self) -> HttpSender:
-        return HttpSender(self.port, self.path, self.headers, self.token)
+        return HttpSender(self.port, self.path, self.headers, self.token, self.timeout)
 
 
 class RawSender:

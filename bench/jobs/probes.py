@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,9 +83,10 @@ def _reply_split(recorder: Recorder) -> dict:
     }
 
 
-def reply_queries(author_id: str, posts: str, repeats: str) -> dict:
-    """Reply `repeats` times to each opening post through `reply()`; count the queries.
+def reply_queries(author_id: str, posts: str, repeats: str, budget: str) -> dict:
+    """Reply up to `repeats` times to each opening post through `reply()`; count queries.
 
+    Stop replying to a post once `budget` seconds went by (after one reply at least).
     Return per post id the split of the last reply (the first ones warm caches) and the
     range of the in-transaction count over all of them.
     """
@@ -92,7 +94,10 @@ def reply_queries(author_id: str, posts: str, repeats: str) -> dict:
     found = {}
     for post_id in posts.split(","):
         splits = []
+        started = time.monotonic()
         for n in range(int(repeats)):
+            if n and time.monotonic() - started > float(budget):
+                break
             parent = Post.objects.select_related("thread").get(pk=int(post_id))
             recorder = Recorder()
             recorder.run(
@@ -103,6 +108,7 @@ def reply_queries(author_id: str, posts: str, repeats: str) -> dict:
             splits.append(_reply_split(recorder))
         last = dict(splits[-1])
         last["inside_range"] = [min(s["inside"] for s in splits), max(s["inside"] for s in splits)]
+        last["measured"] = len(splits)
         found[post_id] = last
     return found
 
