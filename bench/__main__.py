@@ -11,13 +11,14 @@ import argparse
 import sys
 import time
 
-from bench import digests, fanout, meeting_chat, replies, targets, thread_pages
+from bench import connect_storm, digests, fanout, meeting_chat, replies, targets, thread_pages
 
 BENCHMARKS = {
     "thread_pages": thread_pages,
     "fanout": fanout,
     "meeting_chat": meeting_chat,
     "replies": replies,
+    "connect_storm": connect_storm,
     "digests": digests,
 }
 
