@@ -368,10 +368,10 @@ def main(options: targets.Options | None = None, args=None) -> None:
                 with targets.daphne_servers("replies", env, processes, worker) as servers:
                     inboxes, sockets, opened = asyncio.run(_measure(servers, seeded, threads, plan))
                 rows = _check_rows(env, threads, seeded["member_ids"], plan.run_id)
-                sampled = "every watcher" if plan.sample == 0 else f"up to {plan.sample}"
+                sampled = "every" if plan.sample == 0 else f"up to {plan.sample}"
                 report(
                     f"replies: {label} ({database.name}), up to {plan.replies} replies per "
-                    f"thread, inbox sockets for {sampled} watchers per thread"
+                    f"thread, inbox sockets for {sampled} watcher(s) per thread"
                     + (f", worker: {' '.join(worker[2:])}" if worker else "")
                     + (f"; sockets closed {dict(inboxes.closed)}" if inboxes.closed else ""),
                     threads,
