@@ -18,7 +18,8 @@ help:
 	@echo "make test   install test tools and run the suite on SQLite, then PostgreSQL + Redis"
 	@echo "make run-cluster  two Daphne processes (ports 8001, 8002) sharing Redis"
 	@echo "make lint   ruff check and format check"
-	@echo "make bench  run the benchmarks in bench/"
+	@echo "make bench  run the benchmarks in bench/ (SQLite, and PostgreSQL + Redis when reachable;"
+	@echo "            BENCH_ARGS=\"--db sqlite\" and the like pass flags, see docs/benchmarks.md)"
 
 $(PY):
 	@python=$$(scripts/find-python) || exit 1; \
@@ -75,8 +76,10 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks write only to their own databases: var/bench-*.sqlite3 and, on the PostgreSQL
+# server of DATABASE_URL (else 127.0.0.1:5432), <its database name>_bench.
 bench: install-dev
-	@$(PY) -m bench
+	@$(PY) -m bench $(BENCH_ARGS)
 
 # Re-resolve the lock files (needs the network to PyPI).
 lock:

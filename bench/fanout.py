@@ -1,14 +1,15 @@
 """Live fan-out: N members' sockets on one group receive every new reply, against raw websockets.
 
-One Daphne process (the in-memory channel layer) serves N signed-in sockets on
-`/ws/groups/legal-policy/`; a poster writes replies over HTTP at a fixed rate and
-every socket should receive each `post.created` frame. The baseline, measured in
-the same run with the same client, is a minimal `websockets` server that encodes
-each post once and `broadcast()`s it. With BENCH_CLUSTER=1 the same runs against
-two Daphne processes sharing a private redis-server, half the sockets on each.
+N signed-in sockets on `/ws/groups/legal-policy/` and a writer replying over HTTP at a
+fixed rate; every socket should receive each `post.created` frame. Run on each database
+(SQLite, and PostgreSQL when reachable: see bench/targets.py) with one Daphne process
+and with two sharing Redis (half the sockets on each), then, in the same run, against
+the baseline: a minimal `websockets` server (bench/raw_server.py) that encodes each post
+once and `broadcast()`s it, with the same client, sizes and rate.
 
-Environment: BENCH_SOCKETS (1000), BENCH_RATE (20 posts/s), BENCH_SECONDS (10),
-BENCH_CLUSTER (0).
+`python -m bench fanout [--db sqlite|postgres|all] [--processes 1,2] [--sockets N]
+[--rate R] [--seconds S]`; the environment variables BENCH_SOCKETS (1000), BENCH_RATE
+(20 posts/s) and BENCH_SECONDS (10) set the defaults.
 """
 
 from __future__ import annotations
@@ -18,36 +19,27 @@ import http.client
 import json
 import os
 import re
-import resource
-import socket
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as sync_connect
 
-from bench.server import prepare
+from bench import targets
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
-DATABASE = VAR / "bench-fanout.sqlite3"
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
-CLUSTER = os.environ.get("BENCH_CLUSTER", "0") == "1"
-REDIS_SERVER = "/usr/bin/redis-server"
 GROUP = "legal-policy"
+DEFAULT_PROCESSES = [1, 2]
 
 # Handshakes in flight at once: enough to keep the server busy, few enough not to
 # time out while it works through the queue.
@@ -69,61 +61,13 @@ MARKER = re.compile(rb"bench-(\d+)-(\d+\.\d+)")
 CREATED_AT = re.compile(rb'"created_at":"([^"]+)"')
 
 
+def add_arguments(parser) -> None:
+    parser.add_argument("--sockets", type=int, default=SOCKETS, help="sockets (default 1000)")
+    parser.add_argument("--rate", type=float, default=RATE, help="posts per second (default 20)")
+    parser.add_argument("--seconds", type=float, default=SECONDS, help="posting time (default 10)")
+
+
 # --- seeding -------------------------------------------------------------------------
-
-SEED = r"""
-import django, json, sys
-django.setup()
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
-from django.db import transaction
-from accounts.models import Member
-from forum.actions import threads as actions
-from forum.models import Membership, Post, Thread, WorkingGroup
-
-count = int(sys.argv[1])
-group = WorkingGroup.objects.get(slug="legal-policy")
-writer, _ = Member.objects.get_or_create(
-    email="fanout.writer@bench.example",
-    defaults={"display_name": "Fan-out Writer", "handle": "fanout-writer", "country": "ZM"})
-emails = [f"fanout.{i:05d}@bench.example" for i in range(count)]
-existing = set(Member.objects.filter(email__in=emails).values_list("email", flat=True))
-new = []
-for i, email in enumerate(emails):
-    if email not in existing:
-        member = Member(email=email, display_name=f"Fan-out Member {i:05d}",
-                        handle=f"fanout-{i:05d}", country="ZM")
-        member.set_unusable_password()
-        new.append(member)
-Member.objects.bulk_create(new, batch_size=500)
-members = list(Member.objects.filter(email__in=emails).order_by("email"))
-Membership.objects.bulk_create(
-    [Membership(member=m, group=group) for m in [writer, *members]], ignore_conflicts=True)
-# A trusted member publishes cross-border replies at once (a plain member's would wait
-# for a moderator under the group's default policy, and reach no reader's socket).
-Membership.objects.filter(member=writer, group=group).update(role="trusted")
-thread = Thread.objects.filter(group=group, title="Fan-out benchmark thread").first()
-if thread is None:
-    thread = actions.create_thread(author=writer, group=group, title="Fan-out benchmark thread",
-                                   body="Replies here are written by bench/fanout.py.",
-                                   audience="group")
-opening = Post.objects.get(thread=thread, number=1)
-
-def session_for(member):
-    session = SessionStore()
-    session[SESSION_KEY] = str(member.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
-    session.create()
-    return session.session_key
-
-with transaction.atomic():
-    Session.objects.all().delete()  # the benchmark's own database: no stale sessions pile up
-    keys = [session_for(m) for m in members]
-    writer_key = session_for(writer)
-print(json.dumps({"post": opening.pk, "writer": writer_key, "members": keys}))
-"""
 
 
 @dataclass
@@ -133,168 +77,11 @@ class Seeded:
     member_keys: list[str]
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("REDIS_URL", None)  # single-process runs use the in-memory layer
-    env.update(
-        DJANGO_SETTINGS_MODULE="forum.settings",
-        DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 30),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-        DATABASE_URL=f"sqlite:///{DATABASE}",
-        FORUM_POSTS_PER_MINUTE="100000",
-        LOG_LEVEL="WARNING",
-    )
-    env.update(extra)
-    return env
-
-
-def seed(count: int) -> Seeded:
-    """Migrate the benchmark database and return the thread and fresh sessions."""
-    env = _env()
-    printed = prepare(env, SEED, str(count))
-    data = json.loads(printed.strip().splitlines()[-1])
+def seed(env: dict[str, str], count: int, prefix: str = "fanout") -> Seeded:
+    """Migrate the benchmark database; return the thread and fresh sessions of its members."""
+    targets.prepare(env)
+    data = targets.job(env, "seed_group_members", prefix, count)
     return Seeded(data["post"], data["writer"], data["members"])
-
-
-# --- processes -----------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_kb(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-class Process:
-    """A child process with its output in a log file under var/; stop() is safe to repeat."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.log_path = VAR / f"bench-fanout-{name}.log"
-        with open(self.log_path, "wb") as log:
-            self.popen = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def check_alive(self) -> None:
-        if self.popen.poll() is not None:
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"{self.name} exited with {self.popen.returncode}:\n{tail}")
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
-
-
-def _wait_until(process: Process, ready: Callable[[], bool], limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        process.check_alive()
-        if ready():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"{process.name} not ready after {limit:.0f} s")
-
-
-def _healthy(port: int) -> Callable[[], bool]:
-    def probe() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
-                return reply.status == 200
-        except OSError:
-            return False
-
-    return probe
-
-
-def _listening(port: int) -> Callable[[], bool]:
-    def probe() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
-    return probe
-
-
-def start_daphne(name: str, port: int, **extra_env: str) -> Process:
-    """Start one Daphne process on `port` and wait for /healthz."""
-    env = _env(CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}", **extra_env)
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-    process = Process(name, [*command, "forum.asgi:application"], env)
-    try:
-        _wait_until(process, _healthy(port))
-    except BaseException:
-        process.stop()
-        raise
-    return process
-
-
-RAW_SERVER = r"""
-import asyncio, json, sys
-from datetime import datetime, timezone
-from websockets.asyncio.server import broadcast, serve
-
-clients = set()
-seq = 0
-
-async def handler(ws):
-    global seq
-    if ws.request.path == "/post":
-        async for text in ws:
-            seq += 1
-            # About the size of the forum's post.created frame; encoded once for everyone.
-            frame = json.dumps({"type": "post.created", "seq": seq, "data": {
-                "id": seq, "thread": 1, "parent": 1, "number": seq + 1, "depth": 1,
-                "path": "000001%06d" % (seq + 1), "status": "published",
-                "author": {"id": 1, "name": "Fan-out Writer", "handle": "fanout-writer",
-                           "country": "ZM"},
-                "html": "<p>" + text + "</p>\n",
-                "created_at": datetime.now(timezone.utc).isoformat(), "edited_at": None}},
-                separators=(",", ":"))
-            broadcast(clients, frame)
-        return
-    await ws.send(json.dumps({"type": "hello", "seq": seq}, separators=(",", ":")))
-    clients.add(ws)
-    try:
-        await ws.wait_closed()
-    finally:
-        clients.discard(ws)
-
-async def main():
-    # No permessage-deflate: Daphne does not compress either, and it costs memory per socket.
-    async with serve(handler, "127.0.0.1", int(sys.argv[1]), compression=None):
-        await asyncio.get_running_loop().create_future()
-
-asyncio.run(main())
-"""
 
 
 # --- posting -------------------------------------------------------------------------
@@ -315,9 +102,13 @@ class Poster(Protocol):
 
 
 class HttpSender:
-    def __init__(self, port: int, path: str, headers: dict[str, str], token: str) -> None:
+    def __init__(
+        self, port: int, path: str, headers: dict[str, str], token: str, timeout: float
+    ) -> None:
         self.port, self.path, self.headers, self.token = port, path, headers, token
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
+        self.timeout = timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.location = ""  # where the last accepted reply redirected to: /p/<id>/
 
     def send(self, body: str) -> bool:
         form = urllib.parse.urlencode({"csrfmiddlewaretoken": self.token, "body": body})
@@ -328,8 +119,9 @@ class HttpSender:
         except (OSError, http.client.HTTPException):
             # Never retry: the post may have been written. Reconnect for the next one.
             self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=HTTP_TIMEOUT)
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             return False
+        self.location = response.getheader("Location", "")
         return response.status == 302  # redirect to the new post
 
     def close(self) -> None:
@@ -339,13 +131,22 @@ class HttpSender:
 class HttpPoster:
     """Replies through the forum's own form: view, reply(), commit, publish."""
 
-    def __init__(self, port: int, post_id: int, session_key: str) -> None:
+    def __init__(
+        self,
+        port: int,
+        post_id: int,
+        session_key: str,
+        *,
+        timeout: float = HTTP_TIMEOUT,
+        warm_up: bool = True,
+    ) -> None:
         self.port, self.path, self.session_key = port, f"/p/{post_id}/reply/", session_key
+        self.timeout, self.warm_up = timeout, warm_up
         self.headers: dict[str, str] = {}
         self.token = ""
 
     def prepare(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=HTTP_TIMEOUT)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             conn.request("GET", self.path, headers={"Cookie": f"sessionid={self.session_key}"})
             response = conn.getresponse()
@@ -368,6 +169,8 @@ class HttpPoster:
             "Referer": origin + self.path,
             "Content-Type": "application/x-www-form-urlencoded",
         }
+        if not self.warm_up:
+            return
         warm = self.sender()
         try:
             if not warm.send("Warm-up reply (no marker)."):
@@ -376,7 +179,7 @@ class HttpPoster:
             warm.close()
 
     def sender(self) -> HttpSender:
-        return HttpSender(self.port, self.path, self.headers, self.token)
+        return HttpSender(self.port, self.path, self.headers, self.token, self.timeout)
 
 
 class RawSender:
@@ -516,18 +319,6 @@ async def _warm_up(spec: Socket) -> None:
         await asyncio.wait_for(ws.recv(), 30)
 
 
-def _own_cpu() -> float:
-    times = os.times()
-    return times.user + times.system
-
-
-def _percentile_ms(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 @dataclass
 class Result:
     label: str
@@ -555,7 +346,7 @@ class Result:
 
     def percentile_ms(self, q: float, *, server: bool = False) -> float:
         """Latency percentile from the poster's send (or from created_at if `server`)."""
-        return _percentile_ms(self.server_latencies if server else self.latencies, q)
+        return targets.percentile_ms(self.server_latencies if server else self.latencies, q)
 
 
 async def measure(
@@ -572,7 +363,7 @@ async def measure(
     await _warm_up(warm_up)
     await asyncio.to_thread(poster.prepare)
     await asyncio.sleep(2)  # the warm-up's presence delta goes out after one second
-    rss_before = sum(_rss_kb(pid) for pid in pids)
+    rss_before = sum(targets.rss_kb(pid) for pid in pids)
 
     clients: list[ClientConnection] = []
     readers: list[asyncio.Task] = []
@@ -622,16 +413,16 @@ async def measure(
             result.note += f"presence still flowing after {SETTLE_LIMIT:.0f} s; "
         result.settle_s = max(inbox.last_frame, began) - began
         result.storm_frames = inbox.frames
-        rss_after = sum(_rss_kb(pid) for pid in pids)
+        rss_after = sum(targets.rss_kb(pid) for pid in pids)
         result.kb_per_socket = (rss_after - rss_before) / max(1, result.connected)
         if probe is not None:
             result.note += probe() + "; "
 
         open_now = sum(1 for ws in clients if ws.state.name == "OPEN")
-        server_cpu, client_cpu = sum(_cpu_seconds(pid) for pid in pids), _own_cpu()
+        server_cpu, client_cpu = sum(targets.cpu_seconds(pid) for pid in pids), targets.own_cpu()
         result.posting = await asyncio.to_thread(post_on_schedule, poster, RATE, SECONDS)
-        result.server_cpu = sum(_cpu_seconds(pid) for pid in pids) - server_cpu
-        result.client_cpu = _own_cpu() - client_cpu
+        result.server_cpu = sum(targets.cpu_seconds(pid) for pid in pids) - server_cpu
+        result.client_cpu = targets.own_cpu() - client_cpu
         result.expected = result.posting.attempted * open_now
         # Drain: until everything arrived, nothing arrived for QUIET seconds, or the limit.
         drain_began = time.monotonic()
@@ -656,17 +447,17 @@ async def measure(
     return result
 
 
-# --- the three targets ---------------------------------------------------------------
+# --- the targets ---------------------------------------------------------------------
 
 
-def _group_sockets(ports: list[int], keys: list[str]) -> list[Socket]:
+def group_sockets(ports: list[int], keys: list[str], path: str = f"/ws/groups/{GROUP}/"):
     """One socket per session key, spread round-robin over the Daphne processes."""
     specs = []
     for i, key in enumerate(keys):
         port = ports[i % len(ports)]
         specs.append(
             Socket(
-                f"ws://127.0.0.1:{port}/ws/groups/{GROUP}/",
+                f"ws://127.0.0.1:{port}{path}",
                 f"http://127.0.0.1:{port}",
                 {"Cookie": f"sessionid={key}"},
             )
@@ -674,25 +465,44 @@ def _group_sockets(ports: list[int], keys: list[str]) -> list[Socket]:
     return specs
 
 
-def run_daphne(seeded: Seeded) -> Result:
-    """One Daphne process, in-memory channel layer."""
-    port = _free_port()
-    server = start_daphne("daphne", port)
-    try:
-        sockets = _group_sockets([port], seeded.member_keys)
-        warm = _group_sockets([port], [seeded.writer_key])[0]
-        poster = HttpPoster(port, seeded.opening_post, seeded.writer_key)
-        return asyncio.run(measure("Daphne, 1 process", sockets, [server.pid], poster, warm))
-    finally:
-        server.stop()
+def run_daphne(
+    label: str, env: dict[str, str], seeded: Seeded, processes: int, redis: targets.Redis | None
+) -> Result:
+    """`processes` Daphne processes (sharing `redis` when given); the poster uses the first."""
+    with targets.daphne_servers("fanout", env, processes) as servers:
+        ports = servers.ports
+        sockets = group_sockets(ports, seeded.member_keys)
+        # Warm every process up; the second warm-up socket uses a member session.
+        warm = group_sockets(ports, [seeded.writer_key, *seeded.member_keys[: processes - 1]])
+        for spec in warm[1:]:
+            asyncio.run(_warm_up(spec))
+        poster = HttpPoster(ports[0], seeded.opening_post, seeded.writer_key)
+        probe = None
+        if redis is not None and redis.private and processes > 1:
+            probe = _subscriptions(redis.url)
+        return asyncio.run(measure(label, sockets, servers.pids, poster, warm[0], probe))
+
+
+def _subscriptions(url: str) -> Callable[[], str]:
+    def probe() -> str:
+        # Evidence for the report: the hub needs a few channels per process, not per socket.
+        import redis as redis_client
+
+        client = redis_client.Redis.from_url(url, socket_timeout=5)
+        try:
+            return f"{len(client.pubsub_channels())} Redis pub/sub channels with sockets open"
+        finally:
+            client.close()
+
+    return probe
 
 
 def run_raw(count: int) -> Result:
     """The baseline: `count` sockets on a minimal websockets broadcast server."""
-    port = _free_port()
-    server = Process("raw", [sys.executable, "-c", RAW_SERVER, str(port)])
+    port = targets.free_port()
+    server = targets.Process("raw", [sys.executable, "-m", "bench.raw_server", str(port)])
     try:
-        _wait_until(server, _listening(port))
+        targets.wait_until(server, targets.listening(port))
         spec = Socket(f"ws://127.0.0.1:{port}/", f"http://127.0.0.1:{port}", {})
         return asyncio.run(
             measure("raw websockets", [spec] * count, [server.pid], RawPoster(port), spec)
@@ -701,97 +511,53 @@ def run_raw(count: int) -> Result:
         server.stop()
 
 
-def run_cluster(seeded: Seeded) -> Result:
-    """Two Daphne processes sharing a private Redis; the poster writes through the first."""
-    redis_port = _free_port()
-    # A private, memory-only Redis on its own port: the machine's shared one is never used.
-    redis = Process(
-        "redis",
-        [
-            REDIS_SERVER,
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-        ],
-    )
-    servers: list[Process] = []
-    try:
-        _wait_until(redis, _listening(redis_port))
-        url = f"redis://127.0.0.1:{redis_port}/0"
-        ports = [_free_port(), _free_port()]
-        for n, port in enumerate(ports):
-            servers.append(start_daphne(f"daphne-{n + 1}", port, REDIS_URL=url))
-        sockets = _group_sockets(ports, seeded.member_keys)
-        # Warm both processes up; the second warm-up socket uses a member session.
-        warm = _group_sockets(ports, [seeded.writer_key, seeded.member_keys[0]])
-        poster = HttpPoster(ports[0], seeded.opening_post, seeded.writer_key)
-        asyncio.run(_warm_up(warm[1]))
-        pids = [s.pid for s in servers]
+def configurations(
+    database: targets.Database, processes: list[int], redis: targets.Redis | None
+) -> list[tuple[str, int, str | None]]:
+    """(label, processes, Redis URL) of each Daphne run on `database`.
 
-        def subscriptions() -> str:
-            # Evidence for the report: the hub needs a few channels per process, not per socket.
-            import redis as redis_client
-
-            client = redis_client.Redis(port=redis_port, socket_timeout=5)
-            try:
-                return f"{len(client.pubsub_channels())} Redis pub/sub channels with sockets open"
-            finally:
-                client.close()
-
-        label = "Daphne, 2 processes + Redis"
-        return asyncio.run(measure(label, sockets, pids, poster, warm[0], subscriptions))
-    finally:
-        for server in servers:
-            server.stop()
-        redis.stop()
+    SQLite with one process uses the in-memory channel layer (the embedded default);
+    PostgreSQL runs with Redis, as deployed. Two processes always share Redis.
+    """
+    runs = []
+    for count in processes:
+        with_redis = count > 1 or database.kind == "postgres"
+        if with_redis and redis is None:
+            if count > 1:
+                continue
+            with_redis = False
+        layer = " + Redis" if with_redis else ""
+        label = f"{database.label}{layer}, {count} process{'es' if count > 1 else ''}"
+        runs.append((label, count, redis.url if with_redis else None))
+    return runs
 
 
 # --- report --------------------------------------------------------------------------
 
 
-def _raise_open_files(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
-
-def _ratio(value: float, base: float) -> str:
-    return f"{value / base:.2f}" if base and base == base and value == value else "-"
-
-
-def report(results: list[Result]) -> None:
+def report(title: str, results: list[Result]) -> None:
     """Print the table (ratios against the raw baseline) and one detail line per target."""
     raw = next(r for r in results if r.label == "raw websockets")
     raw_p99, raw_kb = raw.percentile_ms(0.99), raw.kb_per_socket
     raw_server_p99 = raw.percentile_ms(0.99, server=True)
-    print(
-        f"\nfanout: {SOCKETS} sockets, {RATE:g} posts/s for {SECONDS:g} s, "
-        "raw baseline measured in the same run"
-    )
+    print(f"\n{title}")
     head = (
-        f"{'target':<30}{'sockets':>8}{'delivered/expected':>24}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'target':<34}{'sockets':>8}{'delivered/expected':>24}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'p99/raw':>9}{'KB/socket':>11}{'KB/raw':>8}{'srv p50':>9}{'srv p99':>9}{'/raw':>7}"
         f"{'posts/s':>9}"
     )
     print(head)
+    ratio = targets.ratio
     for r in results:
         share = 100 * r.delivered / r.expected if r.expected else 0.0
         delivered = f"{r.delivered}/{r.expected} ({share:.1f}%)"
         p99 = r.percentile_ms(0.99)
         print(
-            f"{r.label:<30}{r.connected:>8}{delivered:>24}{r.percentile_ms(0.5):>9.1f}"
-            f"{p99:>9.1f}{_ratio(p99, raw_p99):>9}{r.kb_per_socket:>11.1f}"
-            f"{_ratio(r.kb_per_socket, raw_kb):>8}{r.percentile_ms(0.5, server=True):>9.1f}"
+            f"{r.label:<34}{r.connected:>8}{delivered:>24}{r.percentile_ms(0.5):>9.1f}"
+            f"{p99:>9.1f}{ratio(p99, raw_p99):>9}{r.kb_per_socket:>11.1f}"
+            f"{ratio(r.kb_per_socket, raw_kb):>8}{r.percentile_ms(0.5, server=True):>9.1f}"
             f"{r.percentile_ms(0.99, server=True):>9.1f}"
-            f"{_ratio(r.percentile_ms(0.99, server=True), raw_server_p99):>7}"
+            f"{ratio(r.percentile_ms(0.99, server=True), raw_server_p99):>7}"
             f"{r.posts_per_second:>9.1f}"
         )
     for r in results:
@@ -810,17 +576,30 @@ def report(results: list[Result]) -> None:
         )
 
 
-def main() -> None:
-    """Seed, measure Daphne and the raw baseline (and the cluster if asked), report."""
-    _raise_open_files(2 * SOCKETS + 256)
-    seeded = seed(SOCKETS)
-    results = [run_daphne(seeded), run_raw(SOCKETS)]
-    if CLUSTER:
-        if Path(REDIS_SERVER).exists():
-            results.append(run_cluster(seeded))
-        else:
-            print(f"BENCH_CLUSTER=1 but {REDIS_SERVER} is missing: cluster run skipped")
-    report(results)
+def main(options: targets.Options | None = None, args=None) -> None:
+    """On each database: seed, measure each Daphne configuration, then the raw baseline."""
+    global SOCKETS, RATE, SECONDS
+    options = options or targets.Options()
+    if args is not None:
+        SOCKETS, RATE, SECONDS = args.sockets, args.rate, args.seconds
+    targets.raise_open_files(2 * SOCKETS + 256)
+    with targets.redis_for(options, "fanout") as redis:
+        for database in targets.databases(options, "fanout"):
+            results = []
+            runs = configurations(database, options.processes or DEFAULT_PROCESSES, redis)
+            if not runs:
+                continue
+            seeded = seed(targets.server_env(database), SOCKETS)
+            for label, processes, redis_url in runs:
+                env = targets.server_env(database, redis_url)
+                results.append(run_daphne(label, env, seeded, processes, redis))
+            results.append(run_raw(SOCKETS))
+            where = f"; Redis: {redis.label}" if redis else ""
+            report(
+                f"fanout on {database.label} ({database.name}{where}): {SOCKETS} sockets, "
+                f"{RATE:g} posts/s for {SECONDS:g} s, raw baseline measured in the same run",
+                results,
+            )
     print(
         "  p50/p99: poster's send to receipt; srv p50/p99: the post's created_at (stamped in "
         "reply(), or on receipt by the raw server) to receipt"

@@ -1,15 +1,17 @@
 """A live meeting: 300 members in one chat room, 10 messages/s sent over the chat socket.
 
-One Daphne process (in-memory channel layer, SQLite) serves N signed-in sockets on
-`/ws/meetings/<id>/`. Several of those members send `chat.send` frames on their own
+One Daphne process serves N signed-in sockets on `/ws/meetings/<id>/`: on SQLite with
+the in-memory channel layer, and on PostgreSQL (when reachable, see bench/targets.py)
+with Redis. Several of those members send `chat.send` frames on their own
 sockets, round-robin, at a fixed total rate (each stays under the chat's rate limit
 of 5 messages per 10 s); each message is stored with the room's seq, acknowledged,
 and broadcast to every socket. We count how many arrive and how long they take from
 the sender's send to each receipt. The baseline, in the same run, is the raw
 `websockets` broadcast server of the fan-out benchmark at the same rate.
 
-Environment: BENCH_MEMBERS (300), BENCH_CHAT_RATE (10 messages/s), BENCH_CHAT_SECONDS (30),
-BENCH_SENDERS (25).
+`python -m bench meeting_chat [--db ...] [--members N] [--rate R] [--seconds S]
+[--senders K]`; BENCH_MEMBERS (300), BENCH_CHAT_RATE (10 messages/s), BENCH_CHAT_SECONDS
+(30) and BENCH_SENDERS (25) set the defaults.
 """
 
 from __future__ import annotations
@@ -27,10 +29,8 @@ from datetime import datetime
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from bench import fanout
-from bench.server import prepare
+from bench import fanout, targets
 
-DATABASE = fanout.VAR / "bench-meeting-chat.sqlite3"
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "300"))
 RATE = float(os.environ.get("BENCH_CHAT_RATE", "10"))
 SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "30"))
@@ -40,59 +40,12 @@ QUIET, SETTLE_LIMIT, DRAIN_LIMIT = 3.0, 120.0, 30.0
 CHAT_MESSAGE = b'{"type":"chat.message"'
 MARKER = re.compile(rb"bench-(\d+)-(\d+\.\d+)")
 
-SEED = r"""
-import django, json, sys
-django.setup()
-from datetime import timedelta
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
-from django.db import transaction
-from django.utils import timezone
-from accounts.models import Member
-from forum.actions import meetings as actions
-from forum.models import Meeting, Membership, Role, WorkingGroup
 
-count = int(sys.argv[1])
-group = WorkingGroup.objects.get(slug="meetings")
-chair, _ = Member.objects.get_or_create(
-    email="chat.chair@bench.example",
-    defaults={"display_name": "Chat Chair", "handle": "chat-chair", "country": "ZM"})
-Membership.objects.get_or_create(member=chair, group=group, defaults={"role": Role.CHAIR})
-emails = [f"chat.{i:05d}@bench.example" for i in range(count)]
-existing = set(Member.objects.filter(email__in=emails).values_list("email", flat=True))
-new = []
-for i, email in enumerate(emails):
-    if email not in existing:
-        member = Member(email=email, display_name=f"Chat Member {i:05d}",
-                        handle=f"chat-{i:05d}", country=["ZM", "CN", "KE", "EG"][i % 4])
-        member.set_unusable_password()
-        new.append(member)
-Member.objects.bulk_create(new, batch_size=500)
-members = list(Member.objects.filter(email__in=emails).order_by("email"))
-Membership.objects.bulk_create(
-    [Membership(member=m, group=group) for m in members], ignore_conflicts=True)
-meeting = Meeting.objects.filter(group=group, title="Chat benchmark", state="live").first()
-if meeting is None:
-    start = timezone.now() - timedelta(minutes=1)
-    meeting = actions.schedule_meeting(
-        organizer=chair, group=group, title="Chat benchmark", starts_at=start,
-        ends_at=start + timedelta(days=7), link="https://meet.example.org/bench")
-    meeting = actions.start_meeting(member=chair, meeting=meeting)
-
-def session_for(member):
-    session = SessionStore()
-    session[SESSION_KEY] = str(member.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
-    session.create()
-    return session.session_key
-
-with transaction.atomic():
-    Session.objects.all().delete()
-    keys = [session_for(m) for m in members]
-print(json.dumps({"meeting": meeting.pk, "members": keys}))
-"""
+def add_arguments(parser) -> None:
+    parser.add_argument("--members", type=int, default=MEMBERS, help="sockets (default 300)")
+    parser.add_argument("--rate", type=float, default=RATE, help="messages/s (default 10)")
+    parser.add_argument("--seconds", type=float, default=SECONDS, help="sending time (default 30)")
+    parser.add_argument("--senders", type=int, default=SENDERS, help="senders (default 25)")
 
 
 @dataclass
@@ -152,13 +105,13 @@ class Outcome:
     note: str = ""
 
 
-async def _measure(port: int, meeting: int, keys: list[str], pid: int) -> Outcome:
+async def _measure(label: str, port: int, meeting: int, keys: list[str], pid: int) -> Outcome:
     url = f"ws://127.0.0.1:{port}/ws/meetings/{meeting}/"
     specs = [
         fanout.Socket(url, f"http://127.0.0.1:{port}", {"Cookie": f"sessionid={key}"})
         for key in keys
     ]
-    outcome, room = Outcome("Daphne, 1 process: meeting chat"), Room()
+    outcome, room = Outcome(label), Room()
     await fanout._warm_up(specs[0])
     clients: list[ClientConnection] = []
     readers: list[asyncio.Task] = []
@@ -182,7 +135,7 @@ async def _measure(port: int, meeting: int, keys: list[str], pid: int) -> Outcom
             await asyncio.sleep(0.25)
         senders = clients[:SENDERS]
         total = int(RATE * SECONDS)
-        cpu = fanout._cpu_seconds(pid)
+        cpu = targets.cpu_seconds(pid)
         start = time.monotonic() + 0.2
         for i in range(total):
             delay = start + i / RATE - time.monotonic()
@@ -203,7 +156,7 @@ async def _measure(port: int, meeting: int, keys: list[str], pid: int) -> Outcom
             if time.monotonic() - max(room.last_frame, drain) >= QUIET:
                 break
             await asyncio.sleep(0.1)
-        outcome.server_cpu = fanout._cpu_seconds(pid) - cpu
+        outcome.server_cpu = targets.cpu_seconds(pid) - cpu
         outcome.acked = len(room.acks)
         outcome.expected = outcome.sent * len(clients)
         outcome.delivered = len(room.latencies)
@@ -223,15 +176,13 @@ async def _measure(port: int, meeting: int, keys: list[str], pid: int) -> Outcom
     return outcome
 
 
-def run_daphne() -> Outcome:
-    env = fanout._env(DATABASE_URL=f"sqlite:///{DATABASE}")
-    data = json.loads(prepare(env, SEED, str(MEMBERS)).strip().splitlines()[-1])
-    port = fanout._free_port()
-    server = fanout.start_daphne("meeting-chat", port, DATABASE_URL=f"sqlite:///{DATABASE}")
-    try:
-        return asyncio.run(_measure(port, data["meeting"], data["members"], server.pid))
-    finally:
-        server.stop()
+def run_daphne(label: str, database: targets.Database, redis_url: str | None) -> Outcome:
+    env = targets.server_env(database, redis_url)
+    targets.prepare(env)
+    data = targets.job(env, "seed_meeting_chat", MEMBERS)
+    with targets.daphne_servers("meeting-chat", env, 1) as servers:
+        port, pid = servers.ports[0], servers.pids[0]
+        return asyncio.run(_measure(label, port, data["meeting"], data["members"], pid))
 
 
 def run_raw() -> fanout.Result:
@@ -240,17 +191,31 @@ def run_raw() -> fanout.Result:
     return fanout.run_raw(MEMBERS)
 
 
-def main() -> None:
-    """Measure the chat room and the raw baseline; print the table for docs/benchmarks.md."""
-    fanout._raise_open_files(2 * MEMBERS + 256)
-    chat = run_daphne()
-    raw = run_raw()
+def main(options: targets.Options | None = None, args=None) -> None:
+    """Measure the chat room and the raw baseline on each database; print the tables."""
+    global MEMBERS, RATE, SECONDS, SENDERS
+    options = options or targets.Options()
+    if args is not None:
+        MEMBERS, RATE, SECONDS, SENDERS = args.members, args.rate, args.seconds, args.senders
+    targets.raise_open_files(2 * MEMBERS + 256)
+    with targets.redis_for(options, "meeting_chat") as redis:
+        for database in targets.databases(options, "meeting_chat"):
+            redis_url = redis.url if redis and database.kind == "postgres" else None
+            layer = " + Redis" if redis_url else ""
+            label = f"{database.label}{layer}, 1 process: meeting chat"
+            chat = run_daphne(label, database, redis_url)
+            raw = run_raw()
+            _report(database, chat, raw)
+
+
+def _report(database: targets.Database, chat: Outcome, raw: fanout.Result) -> None:
     print(
-        f"\nmeeting_chat: {MEMBERS} members, {RATE:g} messages/s for {SECONDS:g} s "
-        f"from {SENDERS} senders, raw baseline measured in the same run"
+        f"\nmeeting_chat on {database.label} ({database.name}): {MEMBERS} members, "
+        f"{RATE:g} messages/s for {SECONDS:g} s from {SENDERS} senders, raw baseline "
+        "measured in the same run"
     )
     print(
-        f"{'target':<36}{'sockets':>8}{'delivered/expected':>26}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'target':<48}{'sockets':>8}{'delivered/expected':>26}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'p99/raw':>9}"
     )
     raw_p99 = raw.percentile_ms(0.99)
@@ -260,18 +225,18 @@ def main() -> None:
     ]
     for label, connected, delivered, expected, latencies in rows:
         share = 100 * delivered / expected if expected else 0.0
-        p99 = fanout._percentile_ms(latencies, 0.99)
+        p99 = targets.percentile_ms(latencies, 0.99)
         print(
-            f"{label:<36}{connected:>8}{f'{delivered}/{expected} ({share:.1f}%)':>26}"
-            f"{fanout._percentile_ms(latencies, 0.5):>9.1f}{p99:>9.1f}"
-            f"{fanout._ratio(p99, raw_p99):>9}"
+            f"{label:<48}{connected:>8}{f'{delivered}/{expected} ({share:.1f}%)':>26}"
+            f"{targets.percentile_ms(latencies, 0.5):>9.1f}{p99:>9.1f}"
+            f"{targets.ratio(p99, raw_p99):>9}"
         )
     print(
         f"  chat: sent {chat.sent} in {chat.seconds:.1f} s, acked {chat.acked}, "
         f"duplicates {chat.duplicates}, server CPU {chat.server_cpu:.1f} s; from the "
         f"message's created_at (stamped before commit) to receipt: p50 "
-        f"{fanout._percentile_ms(chat.server_latencies, 0.5):.1f} ms, p99 "
-        f"{fanout._percentile_ms(chat.server_latencies, 0.99):.1f} ms"
+        f"{targets.percentile_ms(chat.server_latencies, 0.5):.1f} ms, p99 "
+        f"{targets.percentile_ms(chat.server_latencies, 0.99):.1f} ms"
         + (f"; {chat.note.rstrip('; ')}" if chat.note else "")
     )
     print("  p50/p99: the sender's chat.send to each member's receipt of chat.message")

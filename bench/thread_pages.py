@@ -1,138 +1,114 @@
 """Thread pages of a 1,000-post thread served by Daphne, against /healthz on the same server.
 
-The baseline (/healthz: one trivial query, no template) is measured in the same
-run, so the ratio stays meaningful on a shared, noisy machine.
+The baseline (/healthz: one trivial query and a channel-layer round trip, no template)
+is measured in the same run, so the ratio stays meaningful on a shared, noisy machine.
+Misago cannot run here, so /healthz stands in for it. On each database (SQLite, and
+PostgreSQL with Redis when reachable, see bench/targets.py): requests/s, latency, the
+server's CPU per request (from /proc/<pid>/stat of the Daphne processes before and after
+each target) and the queries (and writes among them) of one page on a second visit.
+
+`python -m bench thread_pages [--db ...] [--processes 1,2] [--seconds S] [--connections C]`;
+BENCH_SECONDS (10) and BENCH_CONNECTIONS (4) set the defaults.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
+import threading
 
-from bench.server import prepare
+from bench import fanout, targets
+from bench.httpload import LoadResult, run
 
-ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+DEFAULT_PROCESSES = [1]
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
-    env.update(
-        DJANGO_SETTINGS_MODULE="forum.settings",
-        DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 30),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-        LOG_LEVEL="WARNING",
+def add_arguments(parser) -> None:
+    parser.add_argument("--seconds", type=float, default=SECONDS, help="per target (default 10)")
+    parser.add_argument(
+        "--connections", type=int, default=CONNECTIONS, help="keep-alive connections (default 4)"
     )
-    return env
 
 
-SEED = r"""
-import django, sys
-django.setup()
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
-from accounts.models import Member
-from forum.models import Post, Thread, WorkingGroup, Membership
-from forum.actions import threads as actions
+def _load(ports: list[int], path: str, seconds: float, connections: int, headers) -> LoadResult:
+    """Hit `path` on every port at once, the connections split between them; merge."""
+    share = [connections // len(ports) + (i < connections % len(ports)) for i in range(len(ports))]
+    parts: list[LoadResult] = []
 
-group = WorkingGroup.objects.get(slug="legal-policy")
-reader, _ = Member.objects.get_or_create(
-    email="bench.reader@bench.example",
-    defaults={"display_name": "Bench Reader", "handle": "bench-reader", "country": "ZM"})
-writer, _ = Member.objects.get_or_create(
-    email="bench.writer@bench.example",
-    defaults={"display_name": "Bench Writer", "handle": "bench-writer", "country": "CN"})
-for m in (reader, writer):
-    Membership.objects.get_or_create(member=m, group=group)
-# Trusted: the writer's cross-border posts publish at once under the default policy.
-Membership.objects.filter(member=writer, group=group).update(role="trusted")
-thread = Thread.objects.filter(title="Benchmark thread").first()
-if thread is None:
-    thread = actions.create_thread(author=writer, group=group, title="Benchmark thread",
-                                   body="Opening post of the benchmark thread.")
-    posts = []
-    body = ("A reply with **some** Markdown, a [link](https://example.org) "
-            "and a list:\n\n- one\n- two")
-    from forum import rendering
-    html = rendering.render_markdown(body)
-    for number in range(2, 1001):
-        parent = 1 if number % 5 == 2 else number - 1
-        depth = 1 if parent == 1 else min(6, (number - 2) % 5 + 1)
-        posts.append(Post(thread=thread, author=writer if number % 2 else reader, number=number,
-                          depth=depth, path=f"{number:06d}", body_source=body, body_html=html))
-    Post.objects.bulk_create(posts, batch_size=500)
-    Thread.objects.filter(pk=thread.pk).update(reply_count=999, post_counter=1000)
-session = SessionStore()
-session[SESSION_KEY] = str(reader.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = reader.get_session_auth_hash()
-session.create()
-print(thread.pk, session.session_key)
-"""
+    def one(port: int, count: int) -> None:
+        found = run("127.0.0.1", port, path, seconds=seconds, connections=count, headers=headers)
+        parts.append(found)
+
+    threads = [threading.Thread(target=one, args=(p, n)) for p, n in zip(ports, share, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    merged = LoadResult(path=path, seconds=max(p.seconds for p in parts))
+    for part in parts:
+        merged.requests += part.requests
+        merged.errors += part.errors
+        merged.latencies.extend(part.latencies)
+        merged.bytes_per_response = part.bytes_per_response or merged.bytes_per_response
+    return merged
 
 
-def main() -> None:
-    env = _env()
-    python = sys.executable
-    thread_id, session_key = prepare(env, SEED).split()
-    port = 8765
-    server = subprocess.Popen(
-        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "forum.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        from bench.httpload import run
+def measure(label: str, env: dict[str, str], processes: int, seeded: dict) -> list[tuple]:
+    """Load each target in turn; return (label, result, server CPU ms per request) rows."""
+    thread_id, session_key = seeded["thread"], seeded["session"]
+    headers = {"Cookie": f"sessionid={session_key}", "Host": "127.0.0.1"}
+    targets_ = [
+        ("baseline /healthz", "/healthz"),
+        ("thread page 1", f"/t/{thread_id}/"),
+        ("thread page 25 (middle)", f"/t/{thread_id}/?page=25"),
+    ]
+    rows = []
+    with targets.daphne_servers("thread-pages", env, processes) as servers:
+        for _name, path in targets_:  # warm up
+            _load(servers.ports, path, 1, 2 * processes, headers)
+        for name, path in targets_:
+            cpu = sum(targets.cpu_seconds(pid) for pid in servers.pids)
+            result = _load(servers.ports, path, SECONDS, CONNECTIONS, headers)
+            used = sum(targets.cpu_seconds(pid) for pid in servers.pids) - cpu
+            rows.append((name, result, 1000 * used / max(1, result.requests)))
+    return rows
 
-        headers = {"Cookie": f"sessionid={session_key}", "Host": "127.0.0.1"}
-        targets = [
-            ("baseline /healthz", "/healthz"),
-            ("thread page 1", f"/t/{thread_id}/"),
-            ("thread page 25 (middle)", f"/t/{thread_id}/?page=25"),
-        ]
-        for _label, path in targets:  # warm up
-            run("127.0.0.1", port, path, seconds=1, connections=2, headers=headers)
-        results = [
-            (
-                label,
-                run(
-                    "127.0.0.1",
-                    port,
-                    path,
-                    seconds=SECONDS,
-                    connections=CONNECTIONS,
-                    headers=headers,
-                ),
-            )
-            for label, path in targets
-        ]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    baseline = results[0][1].rps
+
+def report(title: str, rows: list[tuple], queries: dict) -> None:
+    print(f"\n{title}")
     print(
-        f"\nthread_pages: one Daphne process, {CONNECTIONS} connections, {SECONDS:.0f} s each, "
-        f"database {env['DATABASE_URL'].split(':', 1)[0]}"
+        f"{'target':<26}{'req/s':>8}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}"
+        f"{'KB':>7}{'queries':>9}{'writes':>8}{'errors':>8}"
     )
-    print(f"{'target':<26}{'req/s':>8}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}{'KB':>7}{'errors':>8}")
-    for label, r in results:
+    baseline = rows[0][1].rps
+    for (name, r, cpu_ms), counted in zip(rows, queries, strict=True):
         print(
-            f"{label:<26}{r.rps:>8.1f}{r.rps / baseline:>8.2f}{r.p50_ms:>9.1f}"
-            f"{r.percentile(0.99):>9.1f}{r.bytes_per_response / 1024:>7.1f}{r.errors:>8}"
+            f"{name:<26}{r.rps:>8.1f}{r.rps / baseline:>8.2f}{r.p50_ms:>9.1f}"
+            f"{r.percentile(0.99):>9.1f}{cpu_ms:>8.1f}{r.bytes_per_response / 1024:>7.1f}"
+            f"{counted['queries']:>9}{counted['writes']:>8}{r.errors:>8}"
         )
+
+
+def main(options: targets.Options | None = None, args=None) -> None:
+    global SECONDS, CONNECTIONS
+    options = options or targets.Options()
+    if args is not None:
+        SECONDS, CONNECTIONS = args.seconds, args.connections
+    with targets.redis_for(options, "thread_pages") as redis:
+        for database in targets.databases(options, "thread_pages"):
+            env = targets.server_env(database)
+            targets.prepare(env)
+            seeded = targets.job(env, "seed_thread_pages")
+            thread = seeded["thread"]
+            paths = ["/healthz", f"/t/{thread}/", f"/t/{thread}/?page=25"]
+            counted = targets.job(env, "page_queries", seeded["session"], *paths)
+            runs = fanout.configurations(database, options.processes or DEFAULT_PROCESSES, redis)
+            for label, processes, redis_url in runs:
+                rows = measure(label, targets.server_env(database, redis_url), processes, seeded)
+                report(
+                    f"thread_pages: {label} ({database.name}), {CONNECTIONS} connections, "
+                    f"{SECONDS:g} s each, DEBUG off; CPU ms: server CPU per request",
+                    rows,
+                    [counted[p] for p in paths],
+                )
