@@ -199,3 +199,41 @@ def test_the_database_worker_derives_queued_notifications(
         (member.pk, "reply")
     ]
     assert not Event.objects.filter(notify_pending=True).exists()
+
+
+def test_concurrent_replies_to_one_thread_all_succeed_in_order(thread, member, make_member, legal):
+    """Ten members reply to one post at the same moment, each on its own connection:
+    no deadlock, no lost update, and the numbers run 2..11 without a gap."""
+    import threading
+
+    from django.db import close_old_connections
+
+    from forum.models import Post, Thread
+
+    repliers = [make_member(country="KE", groups=[legal]) for _ in range(10)]
+    opening = thread.posts.get(number=1)
+    start = threading.Barrier(len(repliers))
+    errors: list[BaseException] = []
+
+    def write(author):
+        try:
+            start.wait(timeout=10)
+            actions.reply(author=author, parent=opening, body=f"From {author.handle}")
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            close_old_connections()
+
+    workers = [threading.Thread(target=write, args=(author,)) for author in repliers]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert errors == []
+    numbers = sorted(Post.objects.filter(thread=thread).values_list("number", flat=True))
+    assert numbers == list(range(1, 12))
+    counted = Thread.objects.get(pk=thread.pk)
+    assert (counted.post_counter, counted.reply_count) == (11, 10)
+    # Every reply notified the thread's author exactly once.
+    assert Notification.objects.filter(recipient=member, kind="reply").count() == 10
