@@ -354,10 +354,10 @@ def build(
         new_threads, active_threads, reply_count = [], [], 0
         for thread in threads_by_group[group_id]:
             status, html = openings.get(thread.pk, (None, ""))
-            if status not in (PostStatus.PUBLISHED, PostStatus.REMOVED):
-                continue  # a thread waiting for review is only in the moderators' count
-            if not visibility.may_receive(audiences[thread.pk], reader):
+            if status is None or not audiences[thread.pk].for_post(status).admits(reader):
                 continue
+            if status not in (PostStatus.PUBLISHED, PostStatus.REMOVED):
+                continue  # a digest lists a thread in review only in the moderators' count
             times = reply_times.get(thread.pk, [])
             new_replies = len(times) - bisect.bisect_right(times, after)
             is_new = thread.created_at > after and status == PostStatus.PUBLISHED
@@ -387,7 +387,7 @@ def build(
             pending_counts[key] = sum(
                 1
                 for thread_id in pending_by_group[group_id]
-                if visibility.may_receive(visibility.pending_audience(audiences[thread_id]), reader)
+                if audiences[thread_id].for_post(PostStatus.PENDING).admits(reader)
             )
         return pending_counts[key]
 
@@ -424,13 +424,11 @@ def build(
             continue
         group_id = threads[thread_id].group_id if thread_id in threads else None
         reader = readers.get((member_id, group_id))
-        if reader is None or not visibility.may_receive(audiences[thread_id], reader):
+        status = openings.get(thread_id, (PostStatus.PUBLISHED,))[0]
+        if reader is None or not audiences[thread_id].for_post(status).admits(reader):
             continue
-        if thread_id in threads and openings.get(thread_id, (None,))[0] not in (
-            PostStatus.PUBLISHED,
-            PostStatus.REMOVED,
-        ):
-            continue
+        if status not in (PostStatus.PUBLISHED, PostStatus.REMOVED):
+            continue  # a mention in a thread still in review waits for its publication
         content.mentions.append(
             MentionItem(
                 author=author,

@@ -488,6 +488,17 @@ class Scope:
         """The scope of a post waiting for review where this scope would read it."""
         return Scope(countries=self.countries, moderators_only=True)
 
+    def for_post(self, status: str, author_id: int | None = None) -> Scope:
+        """The scope of a post with `status` in a thread of this scope: published and
+        removed posts reach the whole scope (removed as a placeholder), pending and
+        rejected ones only its moderators and their author. The one place that maps
+        a moderation state to who may see it."""
+        return Scope(
+            countries=self.countries,
+            moderators_only=status in (PostStatus.PENDING, PostStatus.REJECTED),
+            members=frozenset([author_id]) if author_id else frozenset(),
+        )
+
     def as_json(self) -> dict:
         """The form stored in the event log and carried by the channel layer."""
         return {
@@ -533,11 +544,7 @@ def thread_audience(
             AudienceCountry.objects.filter(thread=thread).values_list("country", flat=True)
         )
     )
-    return Scope(
-        countries=countries,
-        moderators_only=status in (PostStatus.PENDING, PostStatus.REJECTED),
-        members=frozenset([author_id]) if author_id else frozenset(),
-    )
+    return Scope(countries=countries).for_post(status, author_id)
 
 
 def may_receive(audience: Scope | dict, reader: Reader) -> bool:
@@ -752,11 +759,6 @@ def audiences_of(thread_ids) -> dict[int, Scope]:
         pk: Scope(countries=None if audience == Audience.GROUP else frozenset(countries[pk]))
         for pk, audience in threads
     }
-
-
-def pending_audience(audience: Scope) -> Scope:
-    """Return the scope of a post waiting for review in a thread with `audience`."""
-    return audience.pending()
 
 
 def upcoming_meetings_for(members, start, end) -> dict[int, list]:
