@@ -30,9 +30,12 @@ from forum import events, visibility
 
 logger = logging.getLogger(__name__)
 
-# How often the hub compares each stream with the log, and how old a missing
-# event must be before it counts as lost rather than still in flight.
-RECONCILE_SECONDS = 5.0
+# How often the hub compares each stream with the log (one query for all of them), and
+# how old a missing event must be before it counts as lost rather than still in flight.
+# Without Redis, this is also how events written by another process (the task worker's
+# notifications) reach this process's sockets: within about two seconds.
+RECONCILE_SECONDS = 1.0
+IN_FLIGHT_SECONDS = 1.0
 # Presence changes are gathered and sent as one delta per stream at most this often,
 # so a thousand members connecting at once cost a few frames each, not a thousand.
 PRESENCE_COALESCE_SECONDS = 1.0
@@ -40,7 +43,6 @@ PRESENCE_COALESCE_SECONDS = 1.0
 # socket's presence costs a bounded number of bytes however many are online (and N
 # members connecting at once cost O(N) bytes in all, not O(N²)).
 PRESENCE_LIST_MAX = 50
-IN_FLIGHT_SECONDS = 2.0
 # Channel layers forget group members after a day (`group_expiry`): renew well before.
 RENEW_GROUPS_SECONDS = 3600.0
 
