@@ -5,6 +5,7 @@ Only `forum/settings.py` calls these; the rest of the code reads `django.conf.se
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -34,6 +35,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def trusted_proxies(name: str = "TRUSTED_PROXIES") -> list[str]:
+    """Return the comma-separated proxy addresses or networks in `name`, normalized.
+
+    A bare address stands for itself (``10.0.0.7`` is ``10.0.0.7/32``).
+    """
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+            ) from None
+    return networks
 
 
 def mailers(url: str, base_dir: Path) -> dict[str, object]:
