@@ -16,7 +16,7 @@ class ForumConfig(AppConfig):
         from forum import events
         from forum.models import Membership
 
-        checks.register(forum_checks.embedded_defaults)
+        checks.register(forum_checks.deployment_warnings)
 
         user_logged_out.connect(
             events.close_sockets_on_logout, dispatch_uid="forum.close_sockets_on_logout"

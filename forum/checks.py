@@ -1,4 +1,5 @@
-"""Say plainly, at start-up, when a production server runs on the embedded defaults.
+"""Say plainly, at start-up, when a production server runs on the embedded defaults
+or without what its settings expect.
 
 `manage.py check` (and migrate, collectstatic...) shows these as system-check
 warnings; Daphne runs no system checks, so forum/asgi.py logs them when a server
@@ -12,11 +13,14 @@ import logging
 from django.conf import settings
 from django.core import checks
 
+from forum import config
+
 logger = logging.getLogger("forum")
 
 
-def embedded_defaults(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Warn, when DEBUG is off, about each embedded default still in use."""
+def deployment_warnings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Warn, when DEBUG is off, about each embedded default still in use and about
+    PostgreSQL without a connection pool."""
     if settings.DEBUG:
         return []
     found = []
@@ -47,10 +51,25 @@ def embedded_defaults(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="forum.W003",
             )
         )
+    database = settings.DATABASES["default"]
+    if (
+        database["ENGINE"] == "django.db.backends.postgresql"
+        and not database.get("OPTIONS", {}).get("pool")
+        and not database.get("DISABLE_SERVER_SIDE_CURSORS")
+        and not config.has_connection_pool()
+    ):
+        found.append(
+            checks.Warning(
+                "psycopg's connection pool is not installed: every request opens a new "
+                "PostgreSQL connection.",
+                hint="Install psycopg[pool], or run behind PgBouncer with DB_PGBOUNCER=1.",
+                id="forum.W004",
+            )
+        )
     return found
 
 
-def log_embedded_defaults() -> None:
-    """Log the embedded-default warnings once, as a server process starts."""
-    for message in embedded_defaults():
+def log_deployment_warnings() -> None:
+    """Log the deployment warnings once, as a server process starts."""
+    for message in deployment_warnings():
         logger.warning("%s: %s %s", message.id, message.msg, message.hint)

@@ -11,7 +11,6 @@ from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -97,20 +96,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'forum.sqlite3'}"),
-        conn_max_age=0,
-    )
-}
+# PostgreSQL through psycopg's pool, or PgBouncer (DB_PGBOUNCER=1); see forum.config.
+DATABASES = {"default": config.database(os.environ.get("DATABASE_URL"), BASE_DIR)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default lives in var/, which a fresh clone does not have yet.
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    # WAL lets the ASGI server read while a write is in flight.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
-    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Member"

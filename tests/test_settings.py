@@ -187,3 +187,18 @@ def test_https_redirect_without_trusted_proxies_is_pointed_out_at_start_up():
     assert "forum.W003" not in start_up_output(
         command, SECURE_SSL_REDIRECT="1", TRUSTED_PROXIES="127.0.0.1"
     )
+
+
+def test_postgres_without_psycopg_pool_is_pointed_out_at_start_up():
+    without_pool = (
+        "import importlib.util as u; find = u.find_spec; "
+        "u.find_spec = lambda name, *a: None if name == 'psycopg_pool' else find(name, *a); "
+        "import django; django.setup(); from django.conf import settings; "
+        "print('pool' in settings.DATABASES['default']['OPTIONS']); "
+        "from django.core.management import call_command; call_command('check')"
+    )
+    postgres = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
+    output = start_up_output(["-c", without_pool], **postgres)
+    assert output.startswith("False") and "forum.W004" in output
+    assert "forum.W004" not in start_up_output(["manage.py", "check"], **postgres)
+    assert "forum.W004" not in start_up_output(["-c", without_pool], **postgres, DB_PGBOUNCER="1")
