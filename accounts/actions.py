@@ -22,6 +22,13 @@ from forum import visibility
 from forum.models import Membership, Role, WorkingGroup
 
 
+def check_not_a_member(email: str) -> None:
+    """Refuse to invite an address that already has an account."""
+    email = email.strip().lower()
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("%(email)s already has an account.") % {"email": email})
+
+
 def invite(
     *,
     inviter: Member,
@@ -43,8 +50,7 @@ def invite(
         raise PermissionDenied(_("You may only invite people to groups you chair."))
     if role not in Role.values:
         raise ValidationError(_("Unknown role."))
-    if get_user_model().objects.filter(email__iexact=email).exists():
-        raise ValidationError(_("%(email)s already has an account.") % {"email": email})
+    check_not_a_member(email)
     now = timezone.now()
     with transaction.atomic():
         organization, _created = Organization.objects.get_or_create(

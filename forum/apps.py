@@ -9,10 +9,14 @@ class ForumConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
         from django.contrib.auth.signals import user_logged_out
+        from django.core import checks
         from django.db.models.signals import post_delete, post_save
 
+        from forum import checks as forum_checks
         from forum import events
         from forum.models import Membership
+
+        checks.register(forum_checks.deployment_warnings)
 
         user_logged_out.connect(
             events.close_sockets_on_logout, dispatch_uid="forum.close_sockets_on_logout"

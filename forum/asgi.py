@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from forum.checks import log_deployment_warnings  # noqa: E402
 from forum.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -22,6 +23,9 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Daphne runs no system checks: say here if this server runs on SQLite or alone.
+log_deployment_warnings()
 
 # A server process holds thousands of long-lived sockets. Everything loaded so far
 # lives as long as the process: keep it out of the cyclic collector's full passes,

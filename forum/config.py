@@ -5,10 +5,13 @@ Only `forum/settings.py` calls these; the rest of the code reads `django.conf.se
 
 from __future__ import annotations
 
+import importlib.util
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -34,6 +37,75 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """Return the integer value of environment variable `name`, at least `minimum`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def has_connection_pool() -> bool:
+    """Whether psycopg's pool (the `psycopg[pool]` extra) is installed."""
+    return importlib.util.find_spec("psycopg_pool") is not None
+
+
+def database(url: str | None, base_dir: Path) -> dict[str, object]:
+    """Return DATABASES["default"] for DATABASE_URL (SQLite in var/ without one).
+
+    PostgreSQL connections come from psycopg's pool, checked before each use
+    (DB_POOL_MIN, DB_POOL_MAX, DB_POOL_TIMEOUT; DB_POOL_MAX=0 turns the pool off).
+    Never persistent connections: under ASGI each request runs in a thread of its own,
+    so a connection kept per thread is one left open per request. DB_PGBOUNCER=1 is
+    for PgBouncer in transaction mode: PgBouncer pools, and server-side cursors (which
+    outlive a transaction) are off.
+    """
+    config = dj_database_url.parse(
+        url or f"sqlite:///{base_dir / 'var' / 'forum.sqlite3'}", conn_max_age=0
+    )
+    config["CONN_HEALTH_CHECKS"] = True
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the ASGI server read while a write is in flight.
+        options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        options["transaction_mode"] = "IMMEDIATE"
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        if env_bool("DB_PGBOUNCER", False):
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        else:
+            pool_max = env_int("DB_POOL_MAX", 10)
+            if pool_max and has_connection_pool():
+                options["pool"] = {
+                    "min_size": min(env_int("DB_POOL_MIN", 2), pool_max),
+                    "max_size": pool_max,
+                    # Seconds a request waits for a free connection before it fails.
+                    "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
+                }
+    return config
+
+
+def trusted_proxies(name: str = "TRUSTED_PROXIES") -> list[str]:
+    """Return the comma-separated proxy addresses or networks in `name`, normalized.
+
+    A bare address stands for itself (``10.0.0.7`` is ``10.0.0.7/32``).
+    """
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+            ) from None
+    return networks
 
 
 def mailers(url: str, base_dir: Path) -> dict[str, object]:

@@ -208,7 +208,8 @@ def start_thread(legal):
         body="What changed?",
         audience="group",
         countries=(),
-        tags=(),
+        topics=(),
+        country_tags=(),
     ):
         return threads.create_thread(
             author=author,
@@ -217,7 +218,8 @@ def start_thread(legal):
             body=body,
             audience=audience,
             countries=countries,
-            tags=tags,
+            topics=topics,
+            country_tags=country_tags,
         )
 
     return start

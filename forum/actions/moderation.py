@@ -389,6 +389,23 @@ def set_slow_mode(*, moderator: Member, thread: Thread, seconds: int) -> Thread:
     return thread
 
 
+def check_policy(
+    *,
+    policy: str,
+    approvals_required: int,
+    member_review_until: int | None,
+    trusted_review_until: int | None,
+) -> None:
+    """Refuse a moderation policy that set_policy() would not store."""
+    if policy not in ModerationPolicy.values:
+        raise ValidationError(_("Unknown policy."))
+    if approvals_required not in (1, 2):
+        raise ValidationError(_("A post needs one or two approvals."))
+    for value in (member_review_until, trusted_review_until):
+        if value is not None and not 0 <= value <= 10_000:
+            raise ValidationError(_("Give a number of posts from 0 to 10,000, or leave it empty."))
+
+
 def set_policy(
     *,
     chair: Member,
@@ -401,13 +418,12 @@ def set_policy(
     """Change how the group pre-moderates; posts already waiting stay in the queue."""
     if not visibility.can_chair(chair, group):
         raise PermissionDenied(_("Only the group's chairs can change its policy."))
-    if policy not in ModerationPolicy.values:
-        raise ValidationError(_("Unknown policy."))
-    if approvals_required not in (1, 2):
-        raise ValidationError(_("A post needs one or two approvals."))
-    for value in (member_review_until, trusted_review_until):
-        if value is not None and not 0 <= value <= 10_000:
-            raise ValidationError(_("Give a number of posts from 0 to 10,000, or leave it empty."))
+    check_policy(
+        policy=policy,
+        approvals_required=approvals_required,
+        member_review_until=member_review_until,
+        trusted_review_until=trusted_review_until,
+    )
     fields = {
         "moderation_policy": policy,
         "approvals_required": approvals_required,

@@ -172,18 +172,30 @@ def _clean_countries(codes: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _check_tags(group: WorkingGroup, tags: Iterable[Tag]) -> list[Tag]:
-    tags = list(tags)
-    if len(tags) > limits.TAGS_MAX:
+def _check_tags(group: WorkingGroup, topics: list[Tag], countries: list[str]) -> None:
+    """Refuse more than TAGS_MAX tags in all, or a topic of another group; write nothing."""
+    if len(topics) + len(countries) > limits.TAGS_MAX:
         raise ValidationError(_("At most %(max)d tags per thread.") % {"max": limits.TAGS_MAX})
-    for tag in tags:
-        if tag.kind == Tag.Kind.TOPIC and tag.group_id != group.pk:
+    for tag in topics:
+        if tag.kind != Tag.Kind.TOPIC or tag.group_id != group.pk:
             raise ValidationError(_("That tag belongs to another working group."))
+
+
+def _topic_tags(group: WorkingGroup, names: Iterable[str]) -> list[Tag]:
+    """Return the group's existing topic tags called `names` (new ones: set_tags)."""
+    names = sorted({" ".join(name.split()) for name in names if name.strip()})
+    tags = list(Tag.objects.filter(group=group, kind=Tag.Kind.TOPIC, name__in=names))
+    unknown = sorted(set(names) - {tag.name for tag in tags})
+    if unknown:
+        raise ValidationError(
+            _("No such topic in this working group: %(names)s") % {"names": ", ".join(unknown)}
+        )
     return tags
 
 
-def country_tags(codes: Iterable[str]) -> list[Tag]:
-    """Return the shared country tags for ISO `codes`, creating missing ones."""
+def _country_tags(codes: Iterable[str]) -> list[Tag]:
+    """Return the shared country tags for ISO `codes`, creating missing ones: call it
+    inside the writing transaction, once every check has passed."""
     return [
         Tag.objects.get_or_create(group=None, kind=Tag.Kind.COUNTRY, name=code)[0]
         for code in _clean_countries(codes)
@@ -198,14 +210,20 @@ def create_thread(
     body: str,
     audience: str = Audience.GROUP,
     countries: Iterable[str] = (),
-    tags: Iterable[Tag] = (),
+    topics: Iterable[str] = (),
+    country_tags: Iterable[str] = (),
 ) -> Thread:
-    """Start a thread with its opening post; audience GROUP, DOMESTIC or COUNTRIES."""
+    """Start a thread with its opening post; audience GROUP, DOMESTIC or COUNTRIES.
+
+    `topics` names the group's topic tags, `country_tags` the ISO codes it is about.
+    """
     if not visibility.can_start_thread(author, group):
         raise PermissionDenied(_("Only members of this working group can start threads here."))
     title = limits.check_title(title)
     body = limits.check_body(body)
-    tags = _check_tags(group, tags)
+    topic_tags = _topic_tags(group, topics)
+    tag_codes = _clean_countries(country_tags)
+    _check_tags(group, topic_tags, tag_codes)
     if audience == Audience.DOMESTIC:
         audience_countries = [author.country.code]
     elif audience == Audience.COUNTRIES:
@@ -235,8 +253,8 @@ def create_thread(
         AudienceCountry.objects.bulk_create(
             [AudienceCountry(thread=thread, country=code) for code in audience_countries]
         )
-        if tags:
-            thread.tags.set(tags)
+        if topic_tags or tag_codes:
+            thread.tags.set(topic_tags + _country_tags(tag_codes))
         html, mentioned = render_body(thread, body)
         post = Post.objects.create(
             thread=thread,
@@ -701,8 +719,9 @@ def set_tags(
             )[0]
             for name in names
         ]
-        tags = _check_tags(thread.group, topic_tags + country_tags(countries))
-        thread.tags.set(tags)
+        codes = _clean_countries(countries)
+        _check_tags(thread.group, topic_tags, codes)
+        thread.tags.set(topic_tags + _country_tags(codes))
     return thread
 
 

@@ -108,8 +108,8 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
                 body=data["body"],
                 audience=data["audience"],
                 countries=data.get("countries") or [],
-                tags=list(data.get("topics") or [])
-                + actions.country_tags(data.get("country_tags") or []),
+                topics=[tag.name for tag in data.get("topics") or []],
+                country_tags=data.get("country_tags") or [],
             )
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)

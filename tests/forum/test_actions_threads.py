@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django_countries import countries
 
 from forum import limits
 from forum.actions import threads as actions
@@ -86,9 +87,64 @@ def test_limits_are_enforced_by_the_action(member, legal, title, body):
 
 
 def test_more_than_twenty_tags_are_refused(member, legal):
-    tags = [Tag.objects.create(group=legal, name=f"t{n}") for n in range(limits.TAGS_MAX + 1)]
+    topics = [Tag.objects.create(group=legal, name=f"t{n}").name for n in range(limits.TAGS_MAX)]
+    with pytest.raises(ValidationError, match="At most 20 tags"):
+        actions.create_thread(
+            author=member, group=legal, title="Tags", body="x", topics=topics, country_tags=["ZM"]
+        )
+
+
+def test_a_thread_is_tagged_with_the_groups_topics_and_its_countries(member, legal):
+    Tag.objects.create(group=legal, name="mining")
+    thread = actions.create_thread(
+        author=member,
+        group=legal,
+        title="Tags",
+        body="x",
+        topics=["mining"],
+        country_tags=["zm", "KE"],
+    )
+    assert sorted((t.kind, t.name, t.group_id) for t in thread.tags.all()) == [
+        ("country", "KE", None),
+        ("country", "ZM", None),
+        ("topic", "mining", legal.pk),
+    ]
+
+
+def test_a_topic_of_another_group_is_refused(member, legal, promotion):
+    Tag.objects.create(group=promotion, name="docking")
+    with pytest.raises(ValidationError, match="No such topic"):
+        actions.create_thread(
+            author=member, group=legal, title="Docking", body="x", topics=["docking"]
+        )
+    assert not Thread.objects.exists()
+
+
+@pytest.fixture
+def muted_member(member, moderator, legal):
+    from forum.actions import moderation
+
+    moderation.mute(moderator=moderator, group=legal, member=member, hours=1, reason="Cool down")
+    return member
+
+
+# One more country tag than a thread may carry.
+TOO_MANY_COUNTRIES = [code for code, _name in list(countries)[: limits.TAGS_MAX + 1]]
+
+
+@pytest.mark.parametrize(
+    ("author", "country_tags"),
+    [("muted_member", ["ZM", "KE"]), ("member", TOO_MANY_COUNTRIES)],
+    ids=["muted", "over-the-tag-limit"],
+)
+def test_a_refused_thread_creates_no_tag(request, legal, author, country_tags):
+    author = request.getfixturevalue(author)
     with pytest.raises(ValidationError):
-        actions.create_thread(author=member, group=legal, title="Tags", body="x", tags=tags)
+        actions.create_thread(
+            author=author, group=legal, title="Tags", body="x", country_tags=country_tags
+        )
+    assert not Tag.objects.exists()
+    assert not Thread.objects.exists()
 
 
 def test_posting_too_fast_is_refused_with_a_slow_down_message(member, thread, settings):

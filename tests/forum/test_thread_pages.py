@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from forum.actions import moderation
 from forum.actions import threads as actions
-from forum.models import Post, Thread
+from forum.models import Post, Tag, Thread
 from tests.conftest import client_for
 
 
@@ -16,6 +17,32 @@ def test_member_starts_a_thread_from_the_form(member_client, legal):
     assert response["Location"] == thread.get_absolute_url()
     page = member_client.get(response["Location"])
     assert "<em>attached</em>" in page.content.decode()
+
+
+def test_thread_form_tags_the_thread_with_topics_and_countries(member_client, legal):
+    topic = Tag.objects.create(group=legal, name="mining")
+    member_client.post(
+        reverse("thread_new", args=[legal.slug]),
+        {
+            "title": "Mining code",
+            "body": "What changed?",
+            "audience": "group",
+            "topics": [topic.pk],
+            "country_tags": ["ZM"],
+        },
+    )
+    assert sorted(Thread.objects.get().tags.values_list("name", flat=True)) == ["ZM", "mining"]
+
+
+def test_a_muted_members_thread_form_creates_no_tag(member_client, member, moderator, legal):
+    moderation.mute(moderator=moderator, group=legal, member=member, hours=1, reason="Cool down")
+    response = member_client.post(
+        reverse("thread_new", args=[legal.slug]),
+        {"title": "Mining code", "body": "Kept", "audience": "group", "country_tags": ["ZM"]},
+    )
+    assert response.status_code == 200
+    assert "You are muted" in response.content.decode()
+    assert not Tag.objects.exists()
 
 
 def test_new_thread_form_says_who_will_read_it(member_client, legal):

@@ -1,0 +1,116 @@
+"""How the forum connects to its database, on each pass and for each deployment mode."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from asgiref.sync import ThreadSensitiveContext
+from channels.db import database_sync_to_async
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from forum import config
+from forum.models import WorkingGroup
+
+POSTGRES_URL = "postgres://forum:secret@db.example.org:5432/forum"
+
+
+@pytest.fixture
+def pool_installed(monkeypatch):
+    monkeypatch.setattr(config, "has_connection_pool", lambda: True)
+
+
+def test_connection_settings_on_this_pass(settings):
+    database = settings.DATABASES["default"]
+    assert database["CONN_MAX_AGE"] == 0  # never one connection kept per ASGI thread
+    assert database["CONN_HEALTH_CHECKS"] is True
+    options = database["OPTIONS"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        assert "pool" not in options
+        assert options["transaction_mode"] == "IMMEDIATE"
+        assert "journal_mode=WAL" in options["init_command"]
+    else:
+        assert not database.get("DISABLE_SERVER_SIDE_CURSORS")
+        expected = {"min_size": 2, "max_size": 10, "timeout": 10}
+        assert options.get("pool") == (expected if config.has_connection_pool() else None)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or not config.has_connection_pool(),
+    reason="psycopg's pool on PostgreSQL only",
+)
+@pytest.mark.django_db(transaction=True)
+def test_socket_and_request_threads_hand_their_pooled_connections_back(legal):
+    connection.ensure_connection()
+    pool = connection.pool
+    assert pool is not None and pool.max_size == 10
+    connection.close()  # the test's own connection goes back too
+    pool.wait(timeout=10)
+
+    def checked_out() -> int:
+        stats = pool.get_stats()
+        return stats["pool_size"] - stats["pool_available"]
+
+    count = database_sync_to_async(WorkingGroup.objects.count)
+
+    async def in_its_own_thread() -> int:
+        # As Django's ASGI handler runs each request: a thread of its own.
+        async with ThreadSensitiveContext():
+            return await count()
+
+    async def calls() -> list[int]:
+        # Channels' single database thread, then more threads at once than connections.
+        alone = [await count() for _ in range(3)]
+        return alone + await asyncio.gather(
+            *(in_its_own_thread() for _ in range(pool.max_size + 2))
+        )
+
+    assert all(n >= 1 for n in asyncio.run(calls()))
+    assert checked_out() == 0
+
+
+def test_postgres_gets_a_checked_pool_and_no_persistent_connections(monkeypatch, pool_installed):
+    monkeypatch.delenv("DB_PGBOUNCER", raising=False)
+    monkeypatch.setenv("DB_POOL_MIN", "4")
+    monkeypatch.setenv("DB_POOL_MAX", "25")
+    database = config.database(POSTGRES_URL, Path("/srv/forum"))
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["OPTIONS"]["pool"] == {"min_size": 4, "max_size": 25, "timeout": 10}
+    assert not database.get("DISABLE_SERVER_SIDE_CURSORS")
+
+
+def test_behind_pgbouncer_there_is_no_pool_and_no_server_side_cursor(monkeypatch, pool_installed):
+    monkeypatch.setenv("DB_PGBOUNCER", "1")
+    database = config.database(POSTGRES_URL, Path("/srv/forum"))
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert "pool" not in database["OPTIONS"]
+    assert database["CONN_MAX_AGE"] == 0
+
+
+def test_pool_size_zero_turns_the_pool_off(monkeypatch, pool_installed):
+    monkeypatch.setenv("DB_POOL_MAX", "0")
+    assert "pool" not in config.database(POSTGRES_URL, Path("/srv/forum"))["OPTIONS"]
+
+
+def test_without_psycopg_pool_postgres_opens_a_connection_per_request(monkeypatch):
+    monkeypatch.setattr(config, "has_connection_pool", lambda: False)
+    database = config.database(POSTGRES_URL, Path("/srv/forum"))
+    assert "pool" not in database["OPTIONS"]
+    assert database["CONN_MAX_AGE"] == 0
+
+
+def test_sqlite_stays_as_it_was(monkeypatch, pool_installed):
+    database = config.database(None, Path("/srv/forum"))
+    assert database["NAME"] == "/srv/forum/var/forum.sqlite3"
+    assert "pool" not in database["OPTIONS"]
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.parametrize("value", ["ten", "-1"])
+def test_a_pool_size_that_is_not_a_count_is_refused(monkeypatch, value):
+    monkeypatch.setenv("DB_POOL_MAX", value)
+    with pytest.raises(ImproperlyConfigured, match="DB_POOL_MAX"):
+        config.database(POSTGRES_URL, Path("/srv/forum"))
