@@ -12,6 +12,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import WEEKDAYS, Member
+from forum.ids import ModelIdsChoiceField
 from forum.models import Role, WorkingGroup
 
 
@@ -43,7 +44,7 @@ class InvitationForm(forms.Form):
         help_text=_("An existing organization's exact name, or a new one."),
     )
     country = LazyTypedChoiceField(label=_("Country"), choices=countries)
-    groups = forms.ModelMultipleChoiceField(
+    groups = ModelIdsChoiceField(
         label=_("Working groups"),
         queryset=WorkingGroup.objects.none(),
         widget=forms.CheckboxSelectMultiple,

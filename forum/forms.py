@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
 from forum import limits
+from forum.ids import ModelIdChoiceField, ModelIdsChoiceField
 from forum.models import Audience, ModerationPolicy, RejectReason, ReportReason, Tag
 
 
@@ -51,7 +52,7 @@ class ThreadForm(AudienceForm):
             "Mention a member with @handle."
         ),
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics = ModelIdsChoiceField(
         label=_("Topics"),
         queryset=Tag.objects.none(),
         required=False,
@@ -153,7 +154,7 @@ MUTE_DURATIONS = [
 
 
 class MuteForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Member"), queryset=None)
+    member = ModelIdChoiceField(label=_("Member"), queryset=None)
     hours = forms.TypedChoiceField(label=_("For"), choices=MUTE_DURATIONS, coerce=int, initial=24)
     reason = forms.CharField(label=_("Reason (shown to the member)"), max_length=limits.REASON_MAX)
 
@@ -236,7 +237,7 @@ class MeetingForm(AudienceForm):
     format = forms.ChoiceField(label=_("Format"), choices=(), widget=forms.RadioSelect)
     place = forms.CharField(label=_("Place"), required=False, max_length=200)
     link = forms.URLField(label=_("Link for joining online"), required=False, max_length=500)
-    chairs = forms.ModelMultipleChoiceField(
+    chairs = ModelIdsChoiceField(
         label=_("Chairs besides you"),
         queryset=None,
         required=False,

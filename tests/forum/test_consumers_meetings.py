@@ -50,6 +50,11 @@ async def test_anonymous_gets_4401_and_unknown_meeting_4404(member, live_meeting
     assert await closed_with(await connect(member, 999_999)) == 4404
 
 
+async def test_a_meeting_id_past_the_integer_range_gets_4404(member):
+    assert await closed_with(await connect(member, "9" * 25)) == 4404
+    assert await closed_with(await connect(member, str(2**63))) == 4404
+
+
 async def test_outside_the_audience_or_group_gets_4403(schedule, other_country_member, outsider):
     """A domestic meeting of Egypt's chair refuses Zambia's member, and non-members too."""
     meeting = await run(schedule)(audience="domestic")
