@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import dataclass
 from importlib import import_module
@@ -19,6 +20,8 @@ from forum import events, visibility
 from forum.consumers.hub import hub
 from forum.consumers.wire import Wire
 from forum.models import WorkingGroup
+
+logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
 # At most one typing notice per socket in this many seconds; extras are dropped quietly.
@@ -272,17 +275,34 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     # --- from the client -------------------------------------------------------------
 
+    def frame_handlers(self) -> dict:
+        """Return the handler of each frame type this socket takes."""
+        return {"resume": self._resume, "ping": self._ping, "typing": self._typing}
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        frame: dict = {}
         try:
             frame = self._parse(text_data, bytes_data)
-            handler = {"resume": self._resume, "ping": self._ping, "typing": self._typing}.get(
-                frame["type"]
-            )
+            handler = self.frame_handlers().get(frame["type"])
             if handler is None:
                 raise ClientError("unknown_type", _("Unknown frame type."))
             await handler(frame)
         except ClientError as error:
-            await self.send_json({"type": "error", "code": error.code, "message": error.message})
+            reply = {"type": "error", "code": error.code, "message": error.message}
+            if isinstance(getattr(error, "client_id", None), str):
+                reply["client_id"] = error.client_id
+            await self.send_json(reply)
+        except Exception:
+            # A fault of ours must not cost the member the socket: answer, keep it open.
+            logger.exception("A %s frame failed", type(self).__name__)
+            reply = {
+                "type": "error",
+                "code": "server_error",
+                "message": _("Something went wrong on the server. Please try again."),
+            }
+            if isinstance(frame.get("client_id"), str):
+                reply["client_id"] = frame["client_id"]
+            await self.send_json(reply)
 
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict:
         now = time.monotonic()
@@ -296,7 +316,7 @@ class GroupConsumer(AsyncWebsocketConsumer):
             raise ClientError("frame_too_large", _("Frames are limited to 64 KB."))
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             raise ClientError("bad_json", _("Frames must be JSON objects.")) from None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             raise ClientError("bad_frame", _("Frames must be JSON objects with a type."))

@@ -245,6 +245,8 @@ async def test_resume_older_than_the_log_answers_resync(member, legal):
         ('{"type": "dance"}', "unknown_type"),
         ('{"type": "resume", "after": "yesterday"}', "bad_frame"),
         (json.dumps({"type": "ping", "pad": "x" * 70_000}), "frame_too_large"),
+        # 60 KB of nesting: json.loads recurses past Python's limit.
+        ("[" * 30_000 + "]" * 30_000, "bad_json"),
     ],
 )
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(member, frame, code):

@@ -199,6 +199,60 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays(member, live_mee
     await socket.disconnect()
 
 
+@pytest.mark.parametrize(
+    "body", ["\ud800 lone surrogate", "nul \u0000 inside", "bell \u0007", "escape \u001b[31m"]
+)
+async def test_chat_refuses_what_the_forms_refuse_with_an_error_frame(member, live_meeting, body):
+    socket = await opened(member, live_meeting)
+    await socket.send_json_to({"type": "chat.send", "client_id": "bad-1", "body": body})
+    [error] = await frames(socket)
+    assert error["type"] == "error" and error["code"] == "bad_characters"
+    assert error["client_id"] == "bad-1"
+    assert await run(ChatMessage.objects.count)() == 0
+    await socket.send_json_to({"type": "chat.send", "client_id": "ok-1", "body": "tab\tand\nlines"})
+    assert any(f["type"] == "chat.ack" for f in await frames(socket))
+    await socket.disconnect()
+
+
+async def test_the_chat_form_refuses_the_same_characters(member, live_meeting):
+    from tests.conftest import client_for
+
+    client = await run(client_for)(member)
+    for body in ("nul \u0000 inside", "bell \u0007"):
+        response = await run(client.post)(
+            f"/m/{live_meeting.pk}/chat/", {"client_id": "form-1", "body": body}, follow=True
+        )
+        assert response.status_code == 200
+    assert await run(ChatMessage.objects.count)() == 0
+
+
+async def test_a_deeply_nested_frame_answers_bad_json_in_a_meeting_room(member, live_meeting):
+    socket = await opened(member, live_meeting)
+    await socket.send_to(text_data="[" * 30_000 + "]" * 30_000)
+    [error] = await frames(socket)
+    assert error["code"] == "bad_json"
+    await socket.send_json_to({"type": "ping"})
+    assert await frames(socket) == [{"type": "pong"}]
+    await socket.disconnect()
+
+
+async def test_an_unexpected_failure_answers_an_error_frame_and_keeps_the_socket(
+    member, live_meeting, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(actions, "send_chat", broken)
+    socket = await opened(member, live_meeting)
+    await socket.send_json_to({"type": "chat.send", "client_id": "b-1", "body": "hello"})
+    [error] = await frames(socket)
+    assert error["type"] == "error" and error["code"] == "server_error"
+    assert error["client_id"] == "b-1" and error["message"]
+    await socket.send_json_to({"type": "ping"})
+    assert await frames(socket) == [{"type": "pong"}]
+    await socket.disconnect()
+
+
 async def test_meeting_start_and_end_reach_the_room(member, meeting, chair):
     socket = await opened(member, meeting)
     await run(actions.start_meeting)(member=chair, meeting=meeting)
