@@ -357,6 +357,11 @@ class GroupConsumer(AsyncWebsocketConsumer):
         try:
             dispatched = hub().seen.get(self.stream_key)
             try:
+                ahead = dispatched is None or after > dispatched
+                if ahead and after > await _last_seq(self.stream_key):
+                    # Past the stream's end (a position from elsewhere, a client's bug):
+                    # taken as is, it would drop every live event up to it without a word.
+                    raise events.ResyncNeeded
                 if dispatched is not None and after >= dispatched:
                     # Nothing this process has sent is newer than what the client has;
                     # anything newer reaches it live (or by the hub's repair from the log),

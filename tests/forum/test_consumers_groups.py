@@ -237,6 +237,20 @@ async def test_resume_older_than_the_log_answers_resync(member, legal):
     await socket.disconnect()
 
 
+@pytest.mark.parametrize("beyond", [1, 1_000, 10**30])
+async def test_resume_beyond_the_current_seq_answers_resync_and_live_events_still_arrive(
+    member, legal, beyond
+):
+    await run(actions.create_thread)(author=member, group=legal, title="Before", body="x")
+    socket = await opened(member, resume=False)
+    await socket.send_json_to({"type": "resume", "after": 1 + beyond})
+    assert await frames(socket) == [{"type": "resync", "seq": 1}]
+    await run(actions.create_thread)(author=member, group=legal, title="After", body="x")
+    [created] = await frames(socket)
+    assert created["type"] == "thread.created" and created["seq"] == 2
+    await socket.disconnect()
+
+
 @pytest.mark.parametrize(
     ("frame", "code"),
     [
