@@ -18,7 +18,7 @@ from forum import events, visibility
 from forum.actions import threads as actions
 from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
-from forum.models import Review, Role, Thread, ThreadRead, Watch
+from forum.models import PostStatus, Review, Role, Thread, ThreadRead, Watch
 from forum.models.groups import MODERATING_ROLES
 
 THREADS_PER_PAGE = 25
@@ -290,6 +290,12 @@ def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
 def post_history(request: HttpRequest, pk: int) -> HttpResponse:
     post = visibility.get_post_or_404(request.user, pk)
     if not visibility.can_view_revisions(request.user, post):
+        raise Http404("No such post.")
+    # A removed post's text, current or earlier, is for the group's moderators only
+    # (its author included: the thread page shows them the placeholder too).
+    if post.status == PostStatus.REMOVED and not visibility.can_moderate(
+        request.user, post.thread.group
+    ):
         raise Http404("No such post.")
     return render(
         request,
