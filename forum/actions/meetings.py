@@ -439,8 +439,14 @@ def remove_chat_message(*, member: Member, message: ChatMessage, reason: str) ->
 def mute_participant(
     *, member: Member, meeting: Meeting, participant: Member, muted: bool = True
 ) -> None:
-    """Stop (or allow again) `participant` sending in this meeting's chat."""
+    """Stop (or allow again) `participant` sending in this meeting's chat.
+
+    Someone outside the meeting's audience is not a participant: Member.DoesNotExist,
+    as for a member who does not exist.
+    """
     _check_chair(member, meeting)
+    if not visibility.can_view_meeting(participant, meeting):
+        raise Member.DoesNotExist("No such participant.")
     if muted and visibility.can_chair_meeting(participant, meeting):
         raise ValidationError(_("A chair cannot be muted."))
     with transaction.atomic():

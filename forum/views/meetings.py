@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
+from accounts.models import Member
 from forum import calendar, events, visibility
 from forum.actions import meetings as actions
 from forum.forms import ChatForm, MeetingForm, MinutesForm
@@ -291,6 +292,8 @@ def chat_mute(request: HttpRequest, pk: int) -> HttpResponse:
             participant=participant,
             muted=request.POST.get("muted", "1") == "1",
         )
+    except Member.DoesNotExist:
+        raise Http404("No such member.") from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(meeting.get_absolute_url() + "#chat")
