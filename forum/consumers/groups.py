@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
@@ -36,6 +37,11 @@ RESUME_WAIT_SECONDS = 3.0
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY_SOCKETS = 4429
+
+# Open sockets per member in this process, group, meeting and inbox sockets alike;
+# FORUM_SOCKETS_PER_MEMBER caps them.
+_open_sockets: Counter[int] = Counter()
 
 
 class ClientError(Exception):
@@ -181,8 +187,14 @@ class GroupConsumer(AsyncWebsocketConsumer):
         """Send hello, follow `stream_key` through the hub, and wait for the first resume.
 
         Every socket kind (group, meeting room, inbox) starts this way once it knows
-        its member and reader.
+        its member and reader. Over the member's socket cap, it closes instead.
         """
+        # Checked and counted without an await between: two connects cannot both pass.
+        if _open_sockets[self.member_id] >= settings.FORUM_SOCKETS_PER_MEMBER:
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
+        _open_sockets[self.member_id] += 1
+        self.counted = True
         # Keep only what delivery needs. The handshake's headers (cookies, user agent)
         # are not read again, yet the server's protocol and every middleware's copy
         # of the scope hold the same list: empty it for all of them.
@@ -209,6 +221,11 @@ class GroupConsumer(AsyncWebsocketConsumer):
         await self._resume({"after": hello_seq})
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            _open_sockets[self.member_id] -= 1
+            if _open_sockets[self.member_id] <= 0:
+                del _open_sockets[self.member_id]
         if getattr(self, "first_resume", None) is not None:
             self.first_resume.cancel()
         if getattr(self, "joined", False):

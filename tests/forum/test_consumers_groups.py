@@ -545,3 +545,41 @@ async def test_the_first_resume_right_after_hello_reads_no_event_log(member, leg
     assert [frame["type"] for frame in received] == ["thread.created"]
     assert replays == []
     await communicator.disconnect()
+
+
+async def test_sockets_past_the_members_cap_close_with_4429_whatever_their_kind(
+    member, other_country_member, live_meeting, settings
+):
+    """Group, meeting and inbox sockets count together; closing one frees a place."""
+    from tests.forum.test_consumers_inbox import inbox
+    from tests.forum.test_consumers_meetings import connect as connect_room
+    from tests.forum.test_consumers_meetings import opened as opened_room
+
+    settings.FORUM_SOCKETS_PER_MEMBER = 3
+    group_socket = await opened(member)
+    room_socket = await opened_room(member, live_meeting)
+    inbox_socket, _hello = await inbox(member)
+    cookie = f"sessionid={await session_cookie(member)}".encode()
+    another_inbox = WebsocketCommunicator(
+        application, "/ws/inbox/", headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)]
+    )
+    assert (await another_inbox.connect(timeout=5))[0]
+    for refused in (
+        (await connect(member))[0],
+        await connect_room(member, live_meeting.pk),
+        another_inbox,
+    ):
+        assert await closed_with(refused) == 4429
+    # Someone else's sockets are theirs to count.
+    others = await opened(other_country_member)
+    await inbox_socket.disconnect()
+    again = await opened(member)
+    await socket_pings(again)
+    assert await closed_with((await connect(member))[0]) == 4429
+    for socket in (group_socket, room_socket, again, others):
+        await socket.disconnect()
+
+
+async def socket_pings(communicator) -> None:
+    await communicator.send_json_to({"type": "ping"})
+    assert [f for f in await frames(communicator) if f["type"] == "pong"] == [{"type": "pong"}]
