@@ -12,6 +12,8 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import WEEKDAYS, Member
+from forum.forms import TextField
+from forum.ids import ModelIdsChoiceField
 from forum.models import Role, WorkingGroup
 
 
@@ -24,7 +26,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 class InvitedSignupForm(forms.Form):
     """Fields allauth's sign-up form gains; the invitation supplies the rest."""
 
-    display_name = forms.CharField(
+    display_name = TextField(
         label=_("Your name as others will see it"), max_length=100, min_length=2
     )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, initial="UTC")
@@ -37,13 +39,13 @@ class InvitedSignupForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
-    organization = forms.CharField(
+    organization = TextField(
         label=_("Organization"),
         max_length=200,
         help_text=_("An existing organization's exact name, or a new one."),
     )
     country = LazyTypedChoiceField(label=_("Country"), choices=countries)
-    groups = forms.ModelMultipleChoiceField(
+    groups = ModelIdsChoiceField(
         label=_("Working groups"),
         queryset=WorkingGroup.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -64,6 +66,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = ["display_name", "handle", "language", "time_zone"]
+        field_classes = {"display_name": TextField}
 
     def clean_handle(self) -> str:
         handle = self.cleaned_data["handle"].lower()

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from django import forms
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
 from forum import limits
+from forum.ids import ModelIdChoiceField, ModelIdsChoiceField
 from forum.models import Audience, ModerationPolicy, RejectReason, ReportReason, Tag
+
+
+class TextField(forms.CharField):
+    """Text a member types: refused where `limits.check_characters` refuses it, as the
+    actions and the sockets refuse it (NUL included, so Django's own NUL check goes)."""
+
+    default_validators = [limits.check_characters]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            v
+            for v in self.validators
+            if not isinstance(v, validators.ProhibitNullCharactersValidator)
+        ]
 
 
 class AudienceForm(forms.Form):
@@ -39,10 +56,8 @@ class AudienceForm(forms.Form):
 
 class ThreadForm(AudienceForm):
     field_order = ["title", "body", "audience", "countries", "topics", "country_tags"]
-    title = forms.CharField(
-        label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
-    )
-    body = forms.CharField(
+    title = TextField(label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX)
+    body = TextField(
         label=_("Message"),
         max_length=limits.BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -51,7 +66,7 @@ class ThreadForm(AudienceForm):
             "Mention a member with @handle."
         ),
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics = ModelIdsChoiceField(
         label=_("Topics"),
         queryset=Tag.objects.none(),
         required=False,
@@ -82,7 +97,7 @@ class ThreadForm(AudienceForm):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(
+    body = TextField(
         label=_("Your reply"),
         max_length=limits.BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -90,10 +105,8 @@ class ReplyForm(forms.Form):
 
 
 class EditPostForm(forms.Form):
-    title = forms.CharField(
-        label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
-    )
-    body = forms.CharField(
+    title = TextField(label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX)
+    body = TextField(
         label=_("Message"), max_length=limits.BODY_MAX, widget=forms.Textarea(attrs={"rows": 10})
     )
 
@@ -104,13 +117,11 @@ class EditPostForm(forms.Form):
 
 
 class RemovePostForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=limits.REASON_MAX)
+    reason = TextField(label=_("Reason"), max_length=limits.REASON_MAX)
 
 
 class TagsForm(forms.Form):
-    topics = forms.CharField(
-        label=_("Topic tags (comma-separated)"), required=False, max_length=800
-    )
+    topics = TextField(label=_("Topic tags (comma-separated)"), required=False, max_length=800)
     country_tags = forms.MultipleChoiceField(
         label=_("Country tags"), choices=all_countries, required=False
     )
@@ -118,7 +129,7 @@ class TagsForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=RejectReason.choices)
-    note = forms.CharField(
+    note = TextField(
         label=_("Note to the author"),
         max_length=limits.REASON_MAX,
         required=False,
@@ -132,7 +143,7 @@ class ReportForm(forms.Form):
         choices=ReportReason.choices,
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(
+    note = TextField(
         label=_("Anything the moderators should know (optional)"),
         max_length=limits.REASON_MAX,
         required=False,
@@ -141,7 +152,7 @@ class ReportForm(forms.Form):
 
 
 class ResolveReportForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=limits.REASON_MAX, required=False)
+    note = TextField(label=_("Note"), max_length=limits.REASON_MAX, required=False)
 
 
 MUTE_DURATIONS = [
@@ -153,9 +164,9 @@ MUTE_DURATIONS = [
 
 
 class MuteForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Member"), queryset=None)
+    member = ModelIdChoiceField(label=_("Member"), queryset=None)
     hours = forms.TypedChoiceField(label=_("For"), choices=MUTE_DURATIONS, coerce=int, initial=24)
-    reason = forms.CharField(label=_("Reason (shown to the member)"), max_length=limits.REASON_MAX)
+    reason = TextField(label=_("Reason (shown to the member)"), max_length=limits.REASON_MAX)
 
     def __init__(self, *args, members, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -214,10 +225,8 @@ class MeetingForm(AudienceForm):
         "chairs",
     ]
 
-    title = forms.CharField(
-        label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX
-    )
-    agenda = forms.CharField(
+    title = TextField(label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX)
+    agenda = TextField(
         label=_("Agenda"),
         required=False,
         max_length=limits.BODY_MAX,
@@ -234,9 +243,9 @@ class MeetingForm(AudienceForm):
     )
     time_zone = forms.ChoiceField(label=_("Time zone of these times"), choices=())
     format = forms.ChoiceField(label=_("Format"), choices=(), widget=forms.RadioSelect)
-    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    place = TextField(label=_("Place"), required=False, max_length=200)
     link = forms.URLField(label=_("Link for joining online"), required=False, max_length=500)
-    chairs = forms.ModelMultipleChoiceField(
+    chairs = ModelIdsChoiceField(
         label=_("Chairs besides you"),
         queryset=None,
         required=False,
@@ -277,8 +286,8 @@ class MeetingForm(AudienceForm):
 class ChatForm(forms.Form):
     """The chat without JavaScript: `client_id` makes a double submit count once."""
 
-    client_id = forms.CharField(max_length=limits.CHAT_CLIENT_ID_MAX, widget=forms.HiddenInput)
-    body = forms.CharField(
+    client_id = TextField(max_length=limits.CHAT_CLIENT_ID_MAX, widget=forms.HiddenInput)
+    body = TextField(
         label=_("Message"),
         max_length=limits.CHAT_BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -286,7 +295,7 @@ class ChatForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    minutes = forms.CharField(
+    minutes = TextField(
         label=_("Minutes"),
         required=False,
         max_length=limits.MINUTES_MAX,

@@ -1,7 +1,13 @@
-"""Size and rate limits on what members write."""
+"""What members may write: characters, sizes and rates.
+
+Forms, actions and sockets all check text here, so a frame cannot carry what a form
+refuses: the form fields validate with `check_characters` and these limits, and the
+actions run the same checks again whoever calls them.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 
 from django.conf import settings
@@ -44,8 +50,37 @@ def check_posting_rate(member) -> None:
         )
 
 
+# No member's text carries these: NUL (PostgreSQL's text type cannot hold it), lone
+# surrogates (they have no UTF-8 form: the sanitizer and the database fail on them),
+# and the other C0 controls and DEL; tab and line breaks stay.
+_REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def check_characters(text: str) -> str:
+    """Return `text` unless it carries a control character or broken Unicode."""
+    if not isinstance(text, str):
+        raise ValidationError(_("Text expected."), code="bad_text")
+    if _REFUSED_CHARACTERS.search(text):
+        raise ValidationError(
+            _("The text contains control characters or broken Unicode; please remove them."),
+            code="bad_characters",
+        )
+    return text
+
+
+def check_note(note: str) -> str:
+    """Check a reason or a note to a member: plain text, at most REASON_MAX characters."""
+    note = check_characters(note).strip()
+    if len(note) > REASON_MAX:
+        raise ValidationError(
+            _("A reason or note can be at most %(max)d characters.") % {"max": REASON_MAX},
+            code="reason_length",
+        )
+    return note
+
+
 def check_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(check_characters(title).split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         raise ValidationError(
             _("A title needs %(min)d to %(max)d characters (it has %(n)d).")
@@ -56,7 +91,7 @@ def check_title(title: str) -> str:
 
 
 def check_body(body: str) -> str:
-    body = body.replace("\r\n", "\n").strip("\n")
+    body = check_characters(body).replace("\r\n", "\n").strip("\n")
     if not body.strip():
         raise ValidationError(_("Write something before posting."), code="body_empty")
     if len(body) > BODY_MAX:
@@ -73,3 +108,16 @@ CHAT_BODY_MAX = 4_000
 CHAT_CLIENT_ID_MAX = 64
 CHAT_PER_WINDOW, CHAT_WINDOW_SECONDS = 5, 10
 MINUTES_MAX = BODY_MAX
+
+
+def check_chat_body(body: str) -> str:
+    body = check_characters(body).replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError(_("Write something before sending."), code="body_empty")
+    if len(body) > CHAT_BODY_MAX:
+        raise ValidationError(
+            _("A chat message can be at most %(max)d characters long (this one has %(n)d).")
+            % {"max": CHAT_BODY_MAX, "n": len(body)},
+            code="body_length",
+        )
+    return body

@@ -160,6 +160,9 @@ LOGIN_REDIRECT_URL = "dashboard"
 # Events older than this are pruned (`manage.py prune_events`); older clients resync.
 EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "30"))
 FORUM_POSTS_PER_MINUTE = int(os.environ.get("FORUM_POSTS_PER_MINUTE", "6"))
+# Open WebSockets per member in each server process (group, meeting and inbox sockets
+# together); one more is closed with 4429. A member's tabs each hold one or two.
+FORUM_SOCKETS_PER_MEMBER = int(os.environ.get("FORUM_SOCKETS_PER_MEMBER", "20"))
 
 INVITATION_MAX_AGE = timedelta(days=int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7")))
 

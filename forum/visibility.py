@@ -281,9 +281,14 @@ def can_edit_post(viewer: Viewer, post: Post, *, moderator: bool | None = None) 
 
 
 def can_view_revisions(viewer: Viewer, post: Post) -> bool:
-    return _signed_in(viewer) and (
-        post.author_id == viewer.pk or can_moderate(viewer, post.thread.group)
-    )
+    """Authors and the group's moderators read a post's history; a removed post's text,
+    current or earlier, only the moderators (its author sees the placeholder too)."""
+    if not _signed_in(viewer):
+        return False
+    moderator = can_moderate(viewer, post.thread.group)
+    if post.status == PostStatus.REMOVED:
+        return moderator
+    return moderator or post.author_id == viewer.pk
 
 
 def members_who_see(thread: Thread, handles: set[str]) -> QuerySet[Member]:
@@ -410,16 +415,24 @@ def audit_log(viewer: Viewer, group: WorkingGroup) -> QuerySet[AuditEntry]:
     """Return a group's moderation audit log for its chairs and staff; nothing otherwise."""
     if not can_chair(viewer, group):
         return AuditEntry.objects.none()
-    # A chair outside a thread's audience sees that something happened, never the text
-    # (`readable` is False: reasons and details may quote the post).
-    in_audience = Exists(visible_threads(viewer).filter(pk=OuterRef("thread_id")))
+    from django.db.models import BigIntegerField
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    # A chair outside a thread's or a meeting's audience sees that something happened,
+    # never the text (`readable` is False: reasons and details may quote the post or
+    # the chat message). Meeting entries name their meeting in `details`.
+    in_thread_audience = Exists(visible_threads(viewer).filter(pk=OuterRef("thread_id")))
+    in_meeting_audience = Exists(visible_meetings(viewer).filter(pk=OuterRef("meeting_ref")))
     readable = Case(
-        When(Q(thread_id__isnull=True) | in_audience, then=Value(True)),
-        default=Value(False),
+        When(thread_id__isnull=False, then=in_thread_audience),
+        When(details__has_key="meeting", then=in_meeting_audience),
+        default=Value(True),
         output_field=BooleanField(),
     )
     return (
         AuditEntry.objects.filter(group=group)
+        .annotate(meeting_ref=Cast(KT("details__meeting"), BigIntegerField()))
         .annotate(readable=readable)
         .select_related("actor", "member", "post")
     )

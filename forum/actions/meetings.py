@@ -73,6 +73,8 @@ def _clean_fields(
     countries: Iterable[str],
 ) -> tuple[dict, list[str]]:
     title = limits.check_title(title)
+    for text in (agenda, place, link):
+        limits.check_characters(text)
     agenda = agenda.replace("\r\n", "\n").strip()
     if len(agenda) > limits.BODY_MAX:
         raise ValidationError(
@@ -338,15 +340,7 @@ def send_chat(
         return existing, False
     if not visibility.can_view_meeting(author, meeting):
         raise PermissionDenied(_("You are not in this meeting's audience."))
-    body = body.replace("\r\n", "\n").strip() if isinstance(body, str) else ""
-    if not body:
-        raise ValidationError(_("Write something before sending."), code="body_empty")
-    if len(body) > limits.CHAT_BODY_MAX:
-        raise ValidationError(
-            _("A chat message can be at most %(max)d characters long (this one has %(n)d).")
-            % {"max": limits.CHAT_BODY_MAX, "n": len(body)},
-            code="body_length",
-        )
+    body = limits.check_chat_body(body)
     html = rendering.render_markdown(body)
     meeting = start_if_due(meeting)
     try:
@@ -411,13 +405,9 @@ def remove_chat_message(*, member: Member, message: ChatMessage, reason: str) ->
     """Hide a chat message from every client and replay; the text stays for the record."""
     meeting = message.meeting
     _check_chair(member, meeting)
-    reason = reason.strip()
+    reason = limits.check_note(reason)
     if not reason:
         raise ValidationError(_("Give a reason for removing the message."))
-    if len(reason) > limits.REASON_MAX:
-        raise ValidationError(
-            _("A reason can be at most %(max)d characters.") % {"max": limits.REASON_MAX}
-        )
     with transaction.atomic():
         locked = ChatMessage.objects.select_for_update().get(pk=message.pk)
         if locked.removed_at is not None:
@@ -449,8 +439,14 @@ def remove_chat_message(*, member: Member, message: ChatMessage, reason: str) ->
 def mute_participant(
     *, member: Member, meeting: Meeting, participant: Member, muted: bool = True
 ) -> None:
-    """Stop (or allow again) `participant` sending in this meeting's chat."""
+    """Stop (or allow again) `participant` sending in this meeting's chat.
+
+    Someone outside the meeting's audience is not a participant: Member.DoesNotExist,
+    as for a member who does not exist.
+    """
     _check_chair(member, meeting)
+    if not visibility.can_view_meeting(participant, meeting):
+        raise Member.DoesNotExist("No such participant.")
     if muted and visibility.can_chair_meeting(participant, meeting):
         raise ValidationError(_("A chair cannot be muted."))
     with transaction.atomic():
@@ -477,7 +473,7 @@ def mute_participant(
 def write_minutes(*, member: Member, meeting: Meeting, minutes: str) -> Meeting:
     """Save the meeting's minutes (Markdown)."""
     _check_chair(member, meeting)
-    minutes = minutes.replace("\r\n", "\n").strip()
+    minutes = limits.check_characters(minutes).replace("\r\n", "\n").strip()
     if len(minutes) > limits.MINUTES_MAX:
         raise ValidationError(
             _("Minutes can be at most %(max)d characters long.") % {"max": limits.MINUTES_MAX}

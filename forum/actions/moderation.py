@@ -48,15 +48,6 @@ def _require_moderator(member: Member, group: WorkingGroup) -> None:
         raise PermissionDenied(_("Only the group's moderators can do that."))
 
 
-def _check_note(note: str) -> str:
-    note = note.strip()
-    if len(note) > limits.REASON_MAX:
-        raise ValidationError(
-            _("A note can be at most %(max)d characters.") % {"max": limits.REASON_MAX}
-        )
-    return note
-
-
 def _lock(review: Review) -> tuple[Review, Post, Thread]:
     """Lock thread, post, then review (the posting actions' order), and recheck it is open."""
     thread = (
@@ -219,7 +210,7 @@ def reject(*, moderator: Member, review: Review, reason: str, note: str = "") ->
     _require_moderator(moderator, review.group)
     if reason not in RejectReason.values:
         raise ValidationError(_("Choose a reason."))
-    note = _check_note(note)
+    note = limits.check_note(note)
     if reason == RejectReason.OTHER and not note:
         raise ValidationError(_("Say in the note why the post is rejected."))
     with transaction.atomic():
@@ -269,7 +260,7 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: str = "") ->
         raise PermissionDenied(_("You cannot report this post."))
     if reason not in ReportReason.values:
         raise ValidationError(_("Choose a reason."))
-    note = _check_note(note)
+    note = limits.check_note(note)
     if not limits.consume(f"report:{reporter.pk}", limit=REPORTS_PER_HOUR, window=3600):
         raise ValidationError(_("You have sent many reports; please wait an hour."))
     for _attempt in range(2):
@@ -292,7 +283,7 @@ def report_post(*, reporter: Member, post: Post, reason: str, note: str = "") ->
 def dismiss_report(*, moderator: Member, report: Report, note: str = "") -> Report:
     """Close a report without acting on the post."""
     _require_moderator(moderator, report.group)
-    note = _check_note(note)
+    note = limits.check_note(note)
     with transaction.atomic():
         # Lock order of the posting actions (thread, post) before the report: no deadlock
         # with a removal of the same post.
@@ -329,7 +320,7 @@ def mute(
 ) -> Mute:
     """Keep `member` from posting in `group` for `hours`, with a reason they are shown."""
     _require_moderator(moderator, group)
-    reason = _check_note(reason)
+    reason = limits.check_note(reason)
     if not reason:
         raise ValidationError(_("Give a reason for the mute."))
     if not 1 <= hours <= MUTE_HOURS_MAX:

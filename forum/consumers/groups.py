@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
@@ -19,6 +21,8 @@ from forum import events, visibility
 from forum.consumers.hub import hub
 from forum.consumers.wire import SlowSocket, Wire
 from forum.models import WorkingGroup
+
+logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
 # At most one typing notice per socket in this many seconds; extras are dropped quietly.
@@ -36,6 +40,11 @@ CLOSE_NOT_FOUND = 4404
 # The client fell behind (its unsent frames passed wire.MAX_BACKLOG_BYTES): reconnect
 # and resume, like after any network trouble.
 CLOSE_TOO_SLOW = 4408
+CLOSE_TOO_MANY_SOCKETS = 4429
+
+# Open sockets per member in this process, group, meeting and inbox sockets alike;
+# FORUM_SOCKETS_PER_MEMBER caps them.
+_open_sockets: Counter[int] = Counter()
 
 
 class ClientError(Exception):
@@ -185,8 +194,14 @@ class GroupConsumer(AsyncWebsocketConsumer):
         """Send hello, follow `stream_key` through the hub, and wait for the first resume.
 
         Every socket kind (group, meeting room, inbox) starts this way once it knows
-        its member and reader.
+        its member and reader. Over the member's socket cap, it closes instead.
         """
+        # Checked and counted without an await between: two connects cannot both pass.
+        if _open_sockets[self.member_id] >= settings.FORUM_SOCKETS_PER_MEMBER:
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
+        _open_sockets[self.member_id] += 1
+        self.counted = True
         # Keep only what delivery needs. The handshake's headers (cookies, user agent)
         # are not read again, yet the server's protocol and every middleware's copy
         # of the scope hold the same list: empty it for all of them.
@@ -213,6 +228,11 @@ class GroupConsumer(AsyncWebsocketConsumer):
         await self._resume({"after": hello_seq})
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            _open_sockets[self.member_id] -= 1
+            if _open_sockets[self.member_id] <= 0:
+                del _open_sockets[self.member_id]
         if getattr(self, "first_resume", None) is not None:
             self.first_resume.cancel()
         if getattr(self, "joined", False):
@@ -287,17 +307,34 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     # --- from the client -------------------------------------------------------------
 
+    def frame_handlers(self) -> dict:
+        """Return the handler of each frame type this socket takes."""
+        return {"resume": self._resume, "ping": self._ping, "typing": self._typing}
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        frame: dict = {}
         try:
             frame = self._parse(text_data, bytes_data)
-            handler = {"resume": self._resume, "ping": self._ping, "typing": self._typing}.get(
-                frame["type"]
-            )
+            handler = self.frame_handlers().get(frame["type"])
             if handler is None:
                 raise ClientError("unknown_type", _("Unknown frame type."))
             await handler(frame)
         except ClientError as error:
-            await self.send_json({"type": "error", "code": error.code, "message": error.message})
+            reply = {"type": "error", "code": error.code, "message": error.message}
+            if isinstance(getattr(error, "client_id", None), str):
+                reply["client_id"] = error.client_id
+            await self.send_json(reply)
+        except Exception:
+            # A fault of ours must not cost the member the socket: answer, keep it open.
+            logger.exception("A %s frame failed", type(self).__name__)
+            reply = {
+                "type": "error",
+                "code": "server_error",
+                "message": _("Something went wrong on the server. Please try again."),
+            }
+            if isinstance(frame.get("client_id"), str):
+                reply["client_id"] = frame["client_id"]
+            await self.send_json(reply)
 
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict:
         now = time.monotonic()
@@ -311,7 +348,7 @@ class GroupConsumer(AsyncWebsocketConsumer):
             raise ClientError("frame_too_large", _("Frames are limited to 64 KB."))
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             raise ClientError("bad_json", _("Frames must be JSON objects.")) from None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             raise ClientError("bad_frame", _("Frames must be JSON objects with a type."))
@@ -352,6 +389,11 @@ class GroupConsumer(AsyncWebsocketConsumer):
         try:
             dispatched = hub().seen.get(self.stream_key)
             try:
+                ahead = dispatched is None or after > dispatched
+                if ahead and after > await _last_seq(self.stream_key):
+                    # Past the stream's end (a position from elsewhere, a client's bug):
+                    # taken as is, it would drop every live event up to it without a word.
+                    raise events.ResyncNeeded
                 if dispatched is not None and after >= dispatched:
                     # Nothing this process has sent is newer than what the client has;
                     # anything newer reaches it live (or by the hub's repair from the log),

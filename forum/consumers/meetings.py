@@ -105,22 +105,8 @@ class MeetingConsumer(GroupConsumer):
         self.member, reader = opened
         return reader
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
-        try:
-            frame = self._parse(text_data, bytes_data)
-            handler = {
-                "resume": self._resume,
-                "ping": self._ping,
-                "chat.send": self._chat_send,
-            }.get(frame["type"])
-            if handler is None:
-                raise ClientError("unknown_type", _("Unknown frame type."))
-            await handler(frame)
-        except ClientError as error:
-            reply = {"type": "error", "code": error.code, "message": error.message}
-            if isinstance(error, ChatError):
-                reply["client_id"] = error.client_id
-            await self.send_json(reply)
+    def frame_handlers(self) -> dict:
+        return {"resume": self._resume, "ping": self._ping, "chat.send": self._chat_send}
 
     async def _chat_send(self, frame: dict) -> None:
         client_id, body = frame.get("client_id"), frame.get("body")

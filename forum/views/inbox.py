@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from forum import inbox, visibility
 from forum.actions import notifications as actions
+from forum.ids import parse_id
 from forum.models import Thread
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -39,8 +40,8 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("id")
     if raw is None:
         actions.mark_read(member=request.user)
-    elif raw.isdigit():
-        actions.mark_read(member=request.user, notification_ids=[int(raw)])
+    else:
+        actions.mark_read(member=request.user, notification_ids=[parse_id(raw)])
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)

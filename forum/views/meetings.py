@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
+from accounts.models import Member
 from forum import calendar, events, visibility
 from forum.actions import meetings as actions
 from forum.forms import ChatForm, MeetingForm, MinutesForm
+from forum.ids import parse_id
 from forum.models import CalendarFeed, ChatMessage, Meeting, MeetingState, Rsvp, RsvpAnswer
 from forum.views.threads import _apply_errors
 
@@ -276,10 +278,11 @@ def chat_mute(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     if (response := _chair_gate(request, meeting, mfa=True)) is not None:
         return response
-    participant = visibility.visible_members(request.user).filter(
-        pk=request.POST.get("member") if _digits(request.POST.get("member", "")) else 0
+    participant = (
+        visibility.visible_members(request.user)
+        .filter(pk=parse_id(request.POST.get("member")))
+        .first()
     )
-    participant = participant.first()
     if participant is None:
         raise Http404("No such member.")
     try:
@@ -289,6 +292,8 @@ def chat_mute(request: HttpRequest, pk: int) -> HttpResponse:
             participant=participant,
             muted=request.POST.get("muted", "1") == "1",
         )
+    except Member.DoesNotExist:
+        raise Http404("No such member.") from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(meeting.get_absolute_url() + "#chat")
@@ -439,8 +444,3 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     feed = actions.calendar_feed(member=request.user)
     url = request.build_absolute_uri(f"/calendar/{feed.token}.ics")
     return render(request, "forum/calendar_settings.html", {"feed_url": url})
-
-
-def _digits(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
-    return value.isascii() and value.isdigit()

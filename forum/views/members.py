@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.mfa import redirect_to_mfa_setup
 from forum import visibility
 from forum.actions import memberships
+from forum.ids import parse_id
 from forum.models import Role
 
 
@@ -26,10 +27,7 @@ def manage_members(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     roster = visibility.group_roster(request.user, group)
     if request.method == "POST":
-        raw_id = request.POST.get("membership", "")
-        membership = (
-            roster.filter(pk=int(raw_id)).first() if raw_id.isascii() and raw_id.isdigit() else None
-        )
+        membership = roster.filter(pk=parse_id(request.POST.get("membership"))).first()
         if membership is None:
             messages.error(request, _("That member is no longer in this group."))
             return redirect("group_members", slug=group.slug)

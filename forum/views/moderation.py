@@ -31,6 +31,7 @@ from forum.forms import (
     ReportForm,
     ResolveReportForm,
 )
+from forum.ids import parse_id
 from forum.models import Mute, Review
 from forum.models.groups import MODERATING_ROLES
 from forum.views.threads import _apply_errors, _moderation_gate
@@ -138,11 +139,11 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise ValidationError(_("Please correct the form below."))
         except (ValidationError, PermissionDenied) as error:
-            form = edit_form if action == "edit" else reject_form
-            _apply_errors(form, error)
-            if action == "approve":
+            form = {"edit": edit_form, "reject": reject_form}.get(action)
+            if form is None:  # approve, or an unknown action: no form to show it on
                 messages.error(request, _refusal(error))
                 return redirect(_back(request, default_back))
+            _apply_errors(form, error)
         else:
             review.refresh_from_db()
             if review.state == Review.State.APPROVED:
@@ -174,7 +175,7 @@ def approve_selected(request: HttpRequest) -> HttpResponse:
     """Batch approve: each selected review is approved on its own; refusals are listed."""
     if (gate := redirect_to_mfa_setup(request)) is not None:
         return gate
-    ids = [int(i) for i in request.POST.getlist("review")[:200] if i.isascii() and i.isdigit()]
+    ids = [parse_id(raw) for raw in request.POST.getlist("review")[:200]]
     reviews = visibility.review_queue(request.user).filter(pk__in=ids)
     if not ids:
         messages.error(request, _("Select the posts to approve."))
@@ -254,12 +255,7 @@ def mutes(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if "lift" in request.POST:
-                lift = request.POST["lift"]
-                mute = (
-                    Mute.objects.filter(group=group, pk=lift).first()
-                    if lift.isascii() and lift.isdigit()
-                    else None
-                )
+                mute = Mute.objects.filter(group=group, pk=parse_id(request.POST["lift"])).first()
                 if mute is None:
                     raise ValidationError(_("No such mute."))
                 actions.unmute(moderator=request.user, mute=mute)

@@ -197,6 +197,20 @@ def test_muted_participant_cannot_send_until_unmuted(live_meeting, member, chair
     ]
 
 
+def test_muting_someone_outside_the_meetings_audience_is_as_if_they_did_not_exist(
+    schedule, chair, other_country_member
+):
+    from accounts.models import Member
+
+    meeting = schedule(audience="domestic")  # the chair's Egypt only
+    for muted in (True, False):
+        with pytest.raises(Member.DoesNotExist):
+            actions.mute_participant(
+                member=chair, meeting=meeting, participant=other_country_member, muted=muted
+            )
+    assert not meeting.mutes.exists() and not AuditEntry.objects.exists()
+
+
 def test_members_cannot_mute_or_remove(live_meeting, member, other_country_member):
     message, _ = send(live_meeting, other_country_member)
     with pytest.raises(PermissionDenied):

@@ -237,6 +237,20 @@ async def test_resume_older_than_the_log_answers_resync(member, legal):
     await socket.disconnect()
 
 
+@pytest.mark.parametrize("beyond", [1, 1_000, 10**30])
+async def test_resume_beyond_the_current_seq_answers_resync_and_live_events_still_arrive(
+    member, legal, beyond
+):
+    await run(actions.create_thread)(author=member, group=legal, title="Before", body="x")
+    socket = await opened(member, resume=False)
+    await socket.send_json_to({"type": "resume", "after": 1 + beyond})
+    assert await frames(socket) == [{"type": "resync", "seq": 1}]
+    await run(actions.create_thread)(author=member, group=legal, title="After", body="x")
+    [created] = await frames(socket)
+    assert created["type"] == "thread.created" and created["seq"] == 2
+    await socket.disconnect()
+
+
 @pytest.mark.parametrize(
     ("frame", "code"),
     [
@@ -245,6 +259,8 @@ async def test_resume_older_than_the_log_answers_resync(member, legal):
         ('{"type": "dance"}', "unknown_type"),
         ('{"type": "resume", "after": "yesterday"}', "bad_frame"),
         (json.dumps({"type": "ping", "pad": "x" * 70_000}), "frame_too_large"),
+        # 60 KB of nesting: json.loads recurses past Python's limit.
+        ("[" * 30_000 + "]" * 30_000, "bad_json"),
     ],
 )
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(member, frame, code):
@@ -563,3 +579,41 @@ async def test_a_moved_thread_leaves_the_old_groups_replay_and_live_stream(
     await new_reader.send_json_to({"type": "resume", "after": 0})
     assert [f["type"] for f in await frames(new_reader)] == ["thread.updated", "post.edited"]
     await new_reader.disconnect()
+
+
+async def test_sockets_past_the_members_cap_close_with_4429_whatever_their_kind(
+    member, other_country_member, live_meeting, settings
+):
+    """Group, meeting and inbox sockets count together; closing one frees a place."""
+    from tests.forum.test_consumers_inbox import inbox
+    from tests.forum.test_consumers_meetings import connect as connect_room
+    from tests.forum.test_consumers_meetings import opened as opened_room
+
+    settings.FORUM_SOCKETS_PER_MEMBER = 3
+    group_socket = await opened(member)
+    room_socket = await opened_room(member, live_meeting)
+    inbox_socket, _hello = await inbox(member)
+    cookie = f"sessionid={await session_cookie(member)}".encode()
+    another_inbox = WebsocketCommunicator(
+        application, "/ws/inbox/", headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)]
+    )
+    assert (await another_inbox.connect(timeout=5))[0]
+    for refused in (
+        (await connect(member))[0],
+        await connect_room(member, live_meeting.pk),
+        another_inbox,
+    ):
+        assert await closed_with(refused) == 4429
+    # Someone else's sockets are theirs to count.
+    others = await opened(other_country_member)
+    await inbox_socket.disconnect()
+    again = await opened(member)
+    await socket_pings(again)
+    assert await closed_with((await connect(member))[0]) == 4429
+    for socket in (group_socket, room_socket, again, others):
+        await socket.disconnect()
+
+
+async def socket_pings(communicator) -> None:
+    await communicator.send_json_to({"type": "ping"})
+    assert [f for f in await frames(communicator) if f["type"] == "pong"] == [{"type": "pong"}]

@@ -88,3 +88,15 @@ async def test_bad_frames_get_errors_and_the_socket_stays(member):
     await communicator.send_json_to({"type": "ping"})
     assert (await communicator.receive_json_from(timeout=5))["type"] == "pong"
     await communicator.disconnect()
+
+
+async def test_resume_beyond_the_current_seq_answers_resync_then_events_arrive(
+    thread, member, other_country_member
+):
+    communicator, hello = await inbox(member, resume=False)
+    await communicator.send_json_to({"type": "resume", "after": hello["seq"] + 5})
+    assert await frames(communicator) == [{"type": "resync", "seq": hello["seq"]}]
+    opening = await run(thread.posts.get)()
+    await run(actions.reply)(author=other_country_member, parent=opening, body="Later")
+    assert [f["type"] for f in await frames(communicator)] == ["notification.created"]
+    await communicator.disconnect()

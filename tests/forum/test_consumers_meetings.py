@@ -50,6 +50,11 @@ async def test_anonymous_gets_4401_and_unknown_meeting_4404(member, live_meeting
     assert await closed_with(await connect(member, 999_999)) == 4404
 
 
+async def test_a_meeting_id_past_the_integer_range_gets_4404(member):
+    assert await closed_with(await connect(member, "9" * 25)) == 4404
+    assert await closed_with(await connect(member, str(2**63))) == 4404
+
+
 async def test_outside_the_audience_or_group_gets_4403(schedule, other_country_member, outsider):
     """A domestic meeting of Egypt's chair refuses Zambia's member, and non-members too."""
     meeting = await run(schedule)(audience="domestic")
@@ -189,6 +194,60 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays(member, live_mee
     await socket.send_json_to({"type": "chat.dance"})
     codes = [f["code"] for f in await frames(socket)]
     assert codes == ["bad_json", "bad_frame", "body_length", "frame_too_large", "unknown_type"]
+    await socket.send_json_to({"type": "ping"})
+    assert await frames(socket) == [{"type": "pong"}]
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    "body", ["\ud800 lone surrogate", "nul \u0000 inside", "bell \u0007", "escape \u001b[31m"]
+)
+async def test_chat_refuses_what_the_forms_refuse_with_an_error_frame(member, live_meeting, body):
+    socket = await opened(member, live_meeting)
+    await socket.send_json_to({"type": "chat.send", "client_id": "bad-1", "body": body})
+    [error] = await frames(socket)
+    assert error["type"] == "error" and error["code"] == "bad_characters"
+    assert error["client_id"] == "bad-1"
+    assert await run(ChatMessage.objects.count)() == 0
+    await socket.send_json_to({"type": "chat.send", "client_id": "ok-1", "body": "tab\tand\nlines"})
+    assert any(f["type"] == "chat.ack" for f in await frames(socket))
+    await socket.disconnect()
+
+
+async def test_the_chat_form_refuses_the_same_characters(member, live_meeting):
+    from tests.conftest import client_for
+
+    client = await run(client_for)(member)
+    for body in ("nul \u0000 inside", "bell \u0007"):
+        response = await run(client.post)(
+            f"/m/{live_meeting.pk}/chat/", {"client_id": "form-1", "body": body}, follow=True
+        )
+        assert response.status_code == 200
+    assert await run(ChatMessage.objects.count)() == 0
+
+
+async def test_a_deeply_nested_frame_answers_bad_json_in_a_meeting_room(member, live_meeting):
+    socket = await opened(member, live_meeting)
+    await socket.send_to(text_data="[" * 30_000 + "]" * 30_000)
+    [error] = await frames(socket)
+    assert error["code"] == "bad_json"
+    await socket.send_json_to({"type": "ping"})
+    assert await frames(socket) == [{"type": "pong"}]
+    await socket.disconnect()
+
+
+async def test_an_unexpected_failure_answers_an_error_frame_and_keeps_the_socket(
+    member, live_meeting, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(actions, "send_chat", broken)
+    socket = await opened(member, live_meeting)
+    await socket.send_json_to({"type": "chat.send", "client_id": "b-1", "body": "hello"})
+    [error] = await frames(socket)
+    assert error["type"] == "error" and error["code"] == "server_error"
+    assert error["client_id"] == "b-1" and error["message"]
     await socket.send_json_to({"type": "ping"})
     assert await frames(socket) == [{"type": "pong"}]
     await socket.disconnect()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from forum import calendar
 from forum.actions import meetings as actions
-from forum.models import CalendarFeed, ChatMessage, Meeting, Rsvp, Thread
+from forum.models import AuditEntry, CalendarFeed, ChatMessage, Meeting, Rsvp, Thread
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +158,23 @@ def test_chair_mutes_and_sets_slow_mode(live_meeting, member, chair_client):
     assert live_meeting.mutes.filter(member=member).exists()
     chair_client.post(f"/m/{live_meeting.pk}/manage/", {"action": "slow_mode", "seconds": "20"})
     assert Meeting.objects.get().slow_mode_seconds == 20
+
+
+def test_a_chair_cannot_mute_a_member_outside_the_meetings_audience(
+    schedule, chair, other_country_member, member
+):
+    """Egypt's domestic meeting: Zambia's member is no participant, as if not there."""
+    meeting = schedule(audience="domestic", starts_in=timedelta(minutes=-5))
+    egyptian = client_for(chair)
+    for muted in ("1", "0"):
+        response = egyptian.post(
+            f"/m/{meeting.pk}/mute/", {"member": other_country_member.pk, "muted": muted}
+        )
+        assert response.status_code == 404
+    assert not meeting.mutes.exists()
+    assert not AuditEntry.objects.filter(member=other_country_member).exists()
+    # China's member, in the group too, is outside as well.
+    assert egyptian.post(f"/m/{meeting.pk}/mute/", {"member": member.pk}).status_code == 404
 
 
 def test_transcript_exports(live_meeting, member, other_country_member, chair, member_client):

@@ -85,7 +85,7 @@ def test_batch_approve_approves_each_and_lists_refusals(pending_reply, moderator
         author=member, parent=pending_reply.thread.posts.get(number=1), body="Two."
     )
     ids = list(Review.objects.values_list("pk", flat=True))
-    client_for(moderator).post("/mod/approve/", {"review": [*ids, "999999", "x"]})
+    client_for(moderator).post("/mod/approve/", {"review": [*ids, "999999"]})
     assert set(
         Post.objects.filter(pk__in=[pending_reply.pk, second.pk]).values_list("status", flat=True)
     ) == {PostStatus.PUBLISHED}
@@ -177,9 +177,10 @@ def test_the_admin_shows_the_audit_log_read_only(pending_reply, moderator, staff
 
 
 def test_non_ascii_digits_are_refused_without_an_error(pending_reply, moderator):
+    """Not ids: 404, as for a missing object (tests/forum/test_ids.py has the rest)."""
     client = client_for(moderator)
-    assert client.post("/mod/approve/", {"review": "²"}).status_code == 302
-    assert client.post("/g/legal-policy/mod/mutes/", {"lift": "²"}).status_code == 302
+    assert client.post("/mod/approve/", {"review": "²"}).status_code == 404
+    assert client.post("/g/legal-policy/mod/mutes/", {"lift": "²"}).status_code == 404
     thread = pending_reply.thread
     response = client.post(f"/t/{thread.pk}/moderate/", {"action": "slow_mode", "seconds": "²"})
     assert response.status_code == 302
@@ -205,3 +206,43 @@ def test_chairs_outside_a_threads_audience_see_no_text_in_the_audit_log(
         client_for(chair).get("/g/legal-policy/mod/log/?format=csv").streaming_content
     ).decode()
     assert "Quoted secret words" not in csv_text and "Private draft" not in csv_text
+
+
+def test_chairs_outside_a_meetings_audience_see_no_chat_removal_reason_in_the_audit_log(
+    legal, make_member, moderator, chair, staff
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forum.actions import meetings
+
+    kenyan = make_member(country="KE", groups=[legal])
+    start = timezone.now() - timedelta(minutes=5)
+    meeting = meetings.schedule_meeting(
+        organizer=moderator,  # in Kenya: "domestic" is Kenya only, the chair is in Egypt
+        group=legal,
+        title="Kenyan partners only",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        link="https://meet.example.org/ke",
+        audience="domestic",
+    )
+    message, _ = meetings.send_chat(
+        author=kenyan, meeting=meeting, client_id="c-1", body="Private words"
+    )
+    meetings.remove_chat_message(member=moderator, message=message, reason="Quoted secret words")
+    meetings.mute_participant(member=moderator, meeting=meeting, participant=kenyan)
+    page = client_for(chair).get("/g/legal-policy/mod/log/").content.decode()
+    assert "removed a chat message" in page and "(outside your audience)" in page
+    assert "Quoted secret words" not in page
+    csv_text = b"".join(
+        client_for(chair).get("/g/legal-policy/mod/log/?format=csv").streaming_content
+    ).decode()
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert {row["action"] for row in rows} == {"chat_remove", "chat_mute"}
+    assert all(row["reason"] == row["details"] == "(outside your audience)" for row in rows)
+    assert "Quoted secret words" not in csv_text
+    # Staff, whom every audience includes, still read it all.
+    page = client_for(staff).get("/g/legal-policy/mod/log/").content.decode()
+    assert "Quoted secret words" in page

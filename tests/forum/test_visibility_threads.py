@@ -135,6 +135,21 @@ def test_revisions_are_visible_to_author_and_moderators_only(thread, member, rea
     assert client_for(readers["same_country"]).get(url).status_code == 404
 
 
+def test_a_removed_posts_history_is_for_moderators_only_not_its_author(
+    thread, member, other_country_member, moderator
+):
+    reply = actions.reply(author=other_country_member, parent=thread.posts.get(), body="First")
+    actions.edit_post(editor=other_country_member, post=reply, body="Second words")
+    actions.remove_post(moderator=moderator, post=reply, reason="Off topic")
+    url = reverse("post_history", args=[reply.pk])
+    assert client_for(other_country_member).get(url).status_code == 404
+    page = client_for(other_country_member).get(thread.get_absolute_url()).content.decode()
+    assert url not in page and "Second words" not in page
+    history = client_for(moderator).get(url)
+    assert history.status_code == 200
+    assert "Second words" in history.content.decode() and "First" in history.content.decode()
+
+
 def test_unread_marker_clears_when_the_thread_is_read(thread, readers, legal):
     client = client_for(readers["same_country"])
     listing = client.get(reverse("group", args=[legal.slug])).content.decode()

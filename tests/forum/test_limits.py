@@ -1,0 +1,39 @@
+"""What members may write: forms and actions refuse the same characters."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from forum import limits
+from forum.actions import threads as actions
+from forum.forms import ChatForm, ReplyForm, ThreadForm
+
+REFUSED = ["nul\x00", "lone \ud800", "bell\x07", "escape\x1b[31m", "delete\x7f", "vertical\x0btab"]
+ACCEPTED = ["tab\tand\nlines\r\n", "中文和 العربية", "emoji 🌍", "zero\u200bwidth"]
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_control_characters_and_broken_unicode_are_refused(text):
+    with pytest.raises(ValidationError) as refused:
+        limits.check_characters(text)
+    assert refused.value.code == "bad_characters"
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
+def test_ordinary_text_in_any_script_passes(text):
+    assert limits.check_characters(text) == text
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_forms_refuse_what_the_actions_refuse(text, legal, member, thread):
+    data = {"title": "A title", "body": text, "audience": "group"}
+    form = ThreadForm(data, group=legal)
+    assert not form.is_valid() and "body" in form.errors
+    assert len(form.errors["body"]) == 1  # one message, not Django's NUL one besides
+    assert not ReplyForm({"body": text}).is_valid()
+    assert not ChatForm({"client_id": "c", "body": text}).is_valid()
+    with pytest.raises(ValidationError):
+        actions.reply(author=member, parent=thread.posts.get(), body=text)
+    with pytest.raises(ValidationError):
+        actions.create_thread(author=member, group=legal, title=f"Title {text}", body="x")
