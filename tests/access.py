@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts import actions as account_actions
 from accounts import invitations, unsubscribe
-from accounts.models import Member
+from accounts.models import Invitation, Member
 from forum.actions import meetings as meeting_actions
 from forum.actions import moderation
 from forum.actions import threads as thread_actions
@@ -89,8 +89,8 @@ class World:
     chat: dict[str, ChatMessage] = field(default_factory=dict)
     reviews: dict[str, Review] = field(default_factory=dict)
     reports: dict[str, Report] = field(default_factory=dict)
+    invitations: dict[str, Invitation] = field(default_factory=dict)
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
-    invitation_id: int = 0
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
     # The answer for a missing object, per (role, method, URL, data): it never changes.
     missing_answers: dict[tuple, tuple[int, str]] = field(default_factory=dict)
@@ -127,7 +127,7 @@ class World:
                     "meeting": self.meetings,
                     "review": self.reviews,
                     "report": self.reports,
-                    "invitation": {"open": _Id(self.invitation_id)},
+                    "invitation": self.invitations,
                 }[kind]
                 found[name] = self._id(objects, state)
             else:
@@ -141,11 +141,6 @@ class World:
         if state == "missing":
             return MISSING_ID
         return objects[state].pk  # a state this kind lacks is a mistake in the table
-
-
-@dataclass
-class _Id:
-    pk: int
 
 
 def build_world() -> World:
@@ -285,7 +280,7 @@ def _build() -> World:
         role=Role.MEMBER,
         base_url="http://testserver/",
     )
-    world.invitation_id = invitation.pk
+    world.invitations["open"] = invitation
     reader = people["reader"]
     world.tokens = {
         "invitation": {"open": invitations.make_token(invitation)},

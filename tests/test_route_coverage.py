@@ -895,5 +895,5 @@ def test_socket_answers(world, pattern, row, role, monkeypatch):
     async_to_sync(scenario)()
 
 
-def test_the_roles_are_the_worlds(world):
+def test_the_world_has_every_role(world):
     assert set(world.people) | {"anonymous"} == set(ROLES)
