@@ -26,45 +26,53 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def create_member(
+    n: int,
+    *,
+    country: str = "CN",
+    groups: list[WorkingGroup] | tuple = (),
+    role: str = Role.MEMBER,
+    staff: bool = False,
+    verified: bool = True,
+    mfa: bool = False,
+    email: str | None = None,
+    **fields,
+) -> Member:
+    """Create member number `n` with a verified address, memberships and, if asked, MFA.
+
+    `make_member` numbers them per test; a module-wide world numbers them itself.
+    """
+    email = email or f"person{n}.{country.lower()}@example.org"
+    organization, _ = Organization.objects.get_or_create(
+        name=f"Org {country}", defaults={"country": country}
+    )
+    member = Member.objects.create_user(
+        email,
+        PASSWORD,
+        display_name=fields.pop("display_name", f"Person {n} {country}"),
+        handle=fields.pop("handle", f"person-{n}"),
+        country=country,
+        organization=organization,
+        is_staff=staff,
+        **fields,
+    )
+    EmailAddress.objects.create(user=member, email=email, verified=verified, primary=True)
+    for group in groups:
+        Membership.objects.create(member=member, group=group, role=role)
+    if mfa:
+        Authenticator.objects.create(
+            user=member, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+        )
+    return member
+
+
 @pytest.fixture
 def make_member(db):
     counter = {"n": 0}
 
-    def make(
-        *,
-        country: str = "CN",
-        groups: list[WorkingGroup] | tuple = (),
-        role: str = Role.MEMBER,
-        staff: bool = False,
-        verified: bool = True,
-        mfa: bool = False,
-        email: str | None = None,
-        **fields,
-    ) -> Member:
+    def make(**fields) -> Member:
         counter["n"] += 1
-        n = counter["n"]
-        email = email or f"person{n}.{country.lower()}@example.org"
-        organization, _ = Organization.objects.get_or_create(
-            name=f"Org {country}", defaults={"country": country}
-        )
-        member = Member.objects.create_user(
-            email,
-            PASSWORD,
-            display_name=fields.pop("display_name", f"Person {n} {country}"),
-            handle=fields.pop("handle", f"person-{n}"),
-            country=country,
-            organization=organization,
-            is_staff=staff,
-            **fields,
-        )
-        EmailAddress.objects.create(user=member, email=email, verified=verified, primary=True)
-        for group in groups:
-            Membership.objects.create(member=member, group=group, role=role)
-        if mfa:
-            Authenticator.objects.create(
-                user=member, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-            )
-        return member
+        return create_member(counter["n"], **fields)
 
     return make
 
