@@ -33,13 +33,18 @@ class ChatError(ClientError):
         self.client_id = client_id
 
 
-def _find(member, meeting_id: int):
-    """Return (meeting, reader) or a close code."""
+def _find(member, meeting_id: int, *, refused: int = CLOSE_NOT_FOUND):
+    """Return (meeting, reader) or a close code.
+
+    A meeting the member may not see is refused like a missing one (4404), so a socket
+    never tells which ids exist; one that stops being visible while connected closes
+    with `refused` (4403: the member knew it).
+    """
     meeting = Meeting.objects.select_related("group").filter(pk=meeting_id).first()
     if meeting is None:
         return CLOSE_NOT_FOUND
     if not visibility.can_view_meeting(member, meeting):
-        return CLOSE_NOT_ALLOWED  # outside the group or the audience, as for groups
+        return refused
     meeting = actions.start_if_due(meeting)
     return meeting, visibility.meeting_reader(member, meeting)
 
@@ -56,7 +61,7 @@ def _reopen(member_id: int, meeting_id: int):
     member = get_user_model().objects.filter(pk=member_id, is_active=True).first()
     if member is None:
         return CLOSE_NOT_SIGNED_IN
-    found = _find(member, meeting_id)
+    found = _find(member, meeting_id, refused=CLOSE_NOT_ALLOWED)
     return found if isinstance(found, int) else (member, found[1])
 
 

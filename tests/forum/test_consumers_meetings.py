@@ -55,11 +55,13 @@ async def test_a_meeting_id_past_the_integer_range_gets_4404(member):
     assert await closed_with(await connect(member, str(2**63))) == 4404
 
 
-async def test_outside_the_audience_or_group_gets_4403(schedule, other_country_member, outsider):
+async def test_outside_the_audience_or_group_gets_4404_like_a_missing_meeting(
+    schedule, other_country_member, outsider
+):
     """A domestic meeting of Egypt's chair refuses Zambia's member, and non-members too."""
     meeting = await run(schedule)(audience="domestic")
-    assert await closed_with(await connect(other_country_member, meeting.pk)) == 4403
-    assert await closed_with(await connect(outsider, meeting.pk)) == 4403
+    assert await closed_with(await connect(other_country_member, meeting.pk)) == 4404
+    assert await closed_with(await connect(outsider, meeting.pk)) == 4404
 
 
 async def test_hello_carries_the_meeting_state(member, live_meeting):

@@ -58,6 +58,7 @@ def test_every_models_id_column_holds_every_id_parse_id_accepts():
         assert high >= ID_MAX, model
 
 
+@pytest.mark.django_db(transaction=True)  # the notification is derived after commit
 @pytest.mark.parametrize("raw", ["²", TOO_BIG])
 def test_marking_a_notification_read_with_a_bad_id_is_404(
     raw, thread, member, other_country_member, lenient_client
