@@ -335,15 +335,16 @@ def needs_review(author: Member, group: WorkingGroup, countries: list[str] | Non
     return published < until
 
 
-def active_mute(member: Member, group: WorkingGroup) -> Mute | None:
-    """Return the mute that keeps `member` from posting in `group` now, if any."""
+def active_mutes(group: WorkingGroup) -> QuerySet[Mute]:
+    """Return the mutes in force in `group` now: not lifted, not yet over."""
     from django.utils import timezone
 
-    return (
-        Mute.objects.filter(member=member, group=group, until__gt=timezone.now(), lifted_at=None)
-        .order_by("-until")
-        .first()
-    )
+    return Mute.objects.filter(group=group, until__gt=timezone.now(), lifted_at=None)
+
+
+def active_mute(member: Member, group: WorkingGroup) -> Mute | None:
+    """Return the mute that keeps `member` from posting in `group` now, if any."""
+    return active_mutes(group).filter(member=member).order_by("-until").first()
 
 
 def moderated_groups(viewer: Viewer) -> QuerySet[WorkingGroup]:

@@ -271,9 +271,7 @@ def mutes(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("group_mutes", slug=group.slug)
             _apply_errors(form, error)
     active = (
-        Mute.objects.filter(group=group, lifted_at=None, until__gt=timezone.now())
-        .select_related("member", "created_by")
-        .order_by("until")
+        visibility.active_mutes(group).select_related("member", "created_by").order_by("until")
     )
     return render(
         request,
