@@ -16,7 +16,8 @@ CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
 help:
 	@echo "make run    install, migrate, seed demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test tools and run the suite on SQLite, then PostgreSQL + Redis"
-	@echo "make run-cluster  two Daphne processes (ports 8001, 8002) sharing Redis"
+	@echo "make run-cluster  like make run, with one Daphne process per core on the same port"
+	@echo "                  (manage.py serve, SO_REUSEPORT) sharing Redis (CLUSTER_REDIS_URL)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  run the benchmarks in bench/ (SQLite, and PostgreSQL + Redis when reachable;"
 	@echo "            BENCH_ARGS=\"--db sqlite\" and the like pass flags, see docs/benchmarks.md)"
@@ -50,7 +51,9 @@ run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py db_worker --no-startup-delay -v 0 & \
 	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) forum.asgi:application
 
-# Two Daphne processes sharing events through Redis (REDIS_URL, default the local server).
+# One Daphne process per core on one port (manage.py serve: SO_REUSEPORT, the kernel
+# balances connections), sharing events through Redis (CLUSTER_REDIS_URL, default the local
+# server); SERVE_PROCESSES=N sets the number.
 run-cluster: install
 	@mkdir -p var
 	@$(PY) -c "import socket,sys,urllib.parse as u; p=u.urlsplit('$(CLUSTER_REDIS_URL)'); socket.create_connection((p.hostname, p.port or 6379), 2)" 2>/dev/null \
@@ -58,12 +61,10 @@ run-cluster: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input -v 0
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --no-input -v 0
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):8001 and http://$(HOST):8002, sharing $(CLUSTER_REDIS_URL), with a task worker. Ctrl-C stops all."
+	@echo "Serving on http://$(HOST):$(PORT) with one Daphne process per core, sharing $(CLUSTER_REDIS_URL), with a task worker. Ctrl-C stops all."
 	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
 	DEBUG=$${DEBUG:-1} REDIS_URL=$(CLUSTER_REDIS_URL) $(PY) manage.py db_worker --no-startup-delay -v 0 & \
-	for port in 8001 8002; do \
-		DEBUG=$${DEBUG:-1} REDIS_URL=$(CLUSTER_REDIS_URL) $(VENV)/bin/daphne -b $(HOST) -p $$port forum.asgi:application & \
-	done; wait
+	DEBUG=$${DEBUG:-1} REDIS_URL=$(CLUSTER_REDIS_URL) $(PY) manage.py serve -b $(HOST) -p $(PORT)
 
 test: install-dev
 	@scripts/run-tests

@@ -108,6 +108,8 @@ AUTH_USER_MODEL = "accounts.Member"
 
 REDIS_URL = os.environ.get("REDIS_URL") or None
 CHANNEL_LAYERS = config.channel_layers(REDIS_URL)
+# Daphne processes `manage.py serve` runs on one address; 0: one per CPU core.
+SERVE_PROCESSES = int(os.environ.get("SERVE_PROCESSES", "0"))
 
 # Background work (notifications derived from committed posts) runs through Django's
 # Tasks framework: queued in the database, run by `manage.py db_worker`.

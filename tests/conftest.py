@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -11,6 +12,7 @@ from django.test import Client
 
 from accounts.models import Member, Organization
 from forum.models import Membership, ModerationPolicy, Role, WorkingGroup
+from tests.servers import PrivateRedis
 
 # Shared fixtures of the meeting tests (schedule, meeting, live_meeting).
 pytest_plugins = ["tests.forum.meeting_fixtures"]
@@ -254,3 +256,13 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Run browser tests last: Playwright's sync API keeps an event loop running in the
     main thread for the rest of the session, which async tests cannot share."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of our own, which a test may stop and start without harming others."""
+    if not (shutil.which("redis-server") or os.path.exists("/usr/sbin/redis-server")):
+        skip_or_fail("redis-server not installed")
+    redis = PrivateRedis().start()
+    yield redis
+    redis.stop()

@@ -6,6 +6,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -88,14 +89,18 @@ class DaphneServer:
                 raise RuntimeError(
                     f"{type(self).__name__} exited early:\n{self.log_path.read_text()}"
                 )
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
+            if self.ready():
+                return self
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"{type(self).__name__} did not answer /healthz in {timeout}s")
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -126,6 +131,46 @@ class UvicornServer(DaphneServer):
             "info",
             "forum.asgi:application",
         ]
+
+
+class PrivateRedis:
+    """A redis-server of our own on a free port, so stopping it harms nobody else."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server") or "/usr/sbin/redis-server"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> PrivateRedis:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 # --- talking to a real server the way a browser does -----------------------------

@@ -3,19 +3,11 @@ Redis outage that loses no post and no event."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
-
 import pytest
 
 from forum.actions import threads as actions
-from tests.conftest import skip_or_fail
 from tests.servers import (
     DaphneServer,
-    free_port,
     next_event,
     open_socket,
     reply_over_http,
@@ -23,55 +15,6 @@ from tests.servers import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class PrivateRedis:
-    """A redis-server of our own on a free port, so stopping it harms nobody else."""
-
-    def __init__(self) -> None:
-        self.binary = shutil.which("redis-server") or "/usr/sbin/redis-server"
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> PrivateRedis:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def private_redis():
-    if not (shutil.which("redis-server") or os.path.exists("/usr/sbin/redis-server")):
-        skip_or_fail("redis-server not installed")
-    redis = PrivateRedis().start()
-    yield redis
-    redis.stop()
 
 
 @pytest.fixture
