@@ -118,12 +118,35 @@ class Hub:
         self.reconciler: asyncio.Task | None = None
         self.lock = asyncio.Lock()
         self.order = asyncio.Lock()
+        # Streams whose channel-layer subscription failed (Redis away): the reconcile
+        # retries them, and meanwhile serves them from the log.
+        self.unsubscribed: set[str] = set()
+
+    @staticmethod
+    async def _quietly(call) -> bool:
+        """Await a channel-layer call; if the layer is away, log it and carry on.
+
+        Sockets keep working without it: the reconcile reads what they miss from the log.
+        """
+        try:
+            await call
+        except Exception:
+            logger.warning("The channel layer is not answering; serving from the log for now")
+            return False
+        return True
+
+    async def _subscribe(self, stream_key: str) -> None:
+        layer = get_channel_layer()
+        if await self._quietly(layer.group_add(events.layer_group(stream_key), self.channel)):
+            self.unsubscribed.discard(stream_key)
+        else:
+            self.unsubscribed.add(stream_key)
 
     async def _ensure_running(self) -> None:
         if self.task is None or self.task.done():
             layer = get_channel_layer()
             self.channel = await layer.new_channel("hub.")
-            await layer.group_add(events.CONTROL_GROUP, self.channel)
+            await self._quietly(layer.group_add(events.CONTROL_GROUP, self.channel))
             loop = asyncio.get_running_loop()
             self.task = loop.create_task(self._run(layer))
             self.reconciler = loop.create_task(self._reconcile_forever())
@@ -140,7 +163,7 @@ class Hub:
             group = events.layer_group(stream_key)
             first_here = not self.streams[stream_key]
             if first_here:
-                await layer.group_add(group, self.channel)
+                await self._subscribe(stream_key)
                 self.seen[stream_key] = await _log_position(stream_key)
             self.streams[stream_key].add(subscriber)
             member_id = subscriber.reader.member_id
@@ -148,8 +171,11 @@ class Hub:
             self.profiles[member_id] = subscriber.profile
             self.local[stream_key][member_id] += 1
             if first_here:
-                await layer.group_send(
-                    group, {"type": "presence.sync", "key": stream_key, "origin": self.channel}
+                await self._quietly(
+                    layer.group_send(
+                        group,
+                        {"type": "presence.sync", "key": stream_key, "origin": self.channel},
+                    )
                 )
             if self.local[stream_key][member_id] == 1:
                 self._outgoing(stream_key, member_id, online=True)
@@ -165,7 +191,7 @@ class Hub:
         async with self.lock:
             await self._ensure_running()
             if not self.streams[stream_key]:
-                await get_channel_layer().group_add(events.layer_group(stream_key), self.channel)
+                await self._subscribe(stream_key)
                 self.seen[stream_key] = await _log_position(stream_key)
             self.streams[stream_key].add(subscriber)
             self.members[subscriber.reader.member_id].add(subscriber)
@@ -191,8 +217,11 @@ class Hub:
                 self.announced.pop(stream_key, None)
                 if self.outgoing.get(stream_key):
                     # The last local socket left: tell the other processes now.
-                    await self._send_outgoing(stream_key)
-                await layer.group_discard(events.layer_group(stream_key), self.channel)
+                    await self._quietly(self._send_outgoing(stream_key))
+                self.unsubscribed.discard(stream_key)
+                await self._quietly(
+                    layer.group_discard(events.layer_group(stream_key), self.channel)
+                )
             self.members[member_id].discard(subscriber)
             if not self.members[member_id]:
                 del self.members[member_id]
@@ -201,6 +230,9 @@ class Hub:
 
     async def typing(self, stream_key: str, subscriber: Subscriber, thread: int, audience):
         """Tell the stream's readers who may see `thread` that this member is typing in it."""
+        await self._quietly(self._send_typing(stream_key, subscriber, thread, audience))
+
+    async def _send_typing(self, stream_key: str, subscriber: Subscriber, thread: int, audience):
         await get_channel_layer().group_send(
             events.layer_group(stream_key),
             {
@@ -413,6 +445,9 @@ class Hub:
                 if loop.time() - renewed > RENEW_GROUPS_SECONDS:
                     renewed = loop.time()
                     await self._renew_groups()
+                for key in list(self.unsubscribed):
+                    if key in self.streams:
+                        await self._subscribe(key)
                 positions = await _log_positions(list(self.streams)) if self.streams else {}
                 for key, position in positions.items():
                     if position > self.seen.get(key, 0):

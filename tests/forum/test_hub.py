@@ -224,3 +224,44 @@ async def test_a_presence_storm_costs_each_socket_a_bounded_number_of_bytes(join
         assert len(snapshot.get("online", [])) <= PRESENCE_LIST_MAX
     per_join = sum(len(f) for s in [observer, *crowd] for f in s.pushed) / joins
     assert per_join < 60 * PRESENCE_LIST_MAX  # a bounded snapshot and delta per socket
+
+
+class AwayLayer:
+    """A channel layer whose server is gone: every call raises, as Redis down does."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    async def new_channel(self, prefix="specific."):
+        return await self.real.new_channel(prefix)
+
+    async def receive(self, channel):
+        await asyncio.sleep(3600)
+
+    async def group_add(self, group, channel):
+        raise ConnectionError("Redis is down")
+
+    group_discard = group_send = send = group_add
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_joining_while_the_channel_layer_is_down_keeps_the_socket(monkeypatch):
+    """A connect during a Redis outage still joins (and gets its snapshot); the stream
+    is subscribed again once the layer answers."""
+    from channels.layers import get_channel_layer
+
+    from forum.consumers import hub as hub_module
+
+    away = AwayLayer(get_channel_layer())
+    monkeypatch.setattr(hub_module, "get_channel_layer", lambda: away)
+    hub = Hub()
+    newcomer = Recorder(1)
+    await hub.join("group:1", newcomer)
+    assert newcomer in hub.streams["group:1"] and newcomer.pushed  # the presence snapshot
+    assert hub.unsubscribed == {"group:1"}
+    monkeypatch.setattr(hub_module, "get_channel_layer", lambda: away.real)
+    await hub._subscribe("group:1")
+    assert hub.unsubscribed == set()
+    await hub.leave("group:1", newcomer)
+    for task in (hub.task, hub.reconciler):
+        task.cancel()
