@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -15,11 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
 from forum import events, visibility
+from forum import inbox as inbox_selectors
 from forum.actions import threads as actions
 from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
-from forum.models import Review, Role, Thread, ThreadRead, Watch
-from forum.models.groups import MODERATING_ROLES
+from forum.models import Post, Review, Role, Thread, ThreadRead, Watch
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
@@ -131,34 +131,31 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _thread_context(request: HttpRequest, thread: Thread) -> dict[str, object]:
-    role = visibility.role_in(request.user, thread.group)
-    moderator = request.user.is_staff or role in MODERATING_ROLES
-    return {"role": role, "moderator": moderator}
+def _posts_page(posts: QuerySet[Post], number: str | None) -> Page:
+    """Return one page of `posts`; their total rides along in the same query."""
+    paginator = Paginator(posts, POSTS_PER_PAGE)
+    valid = number and number.isascii() and number.isdigit() and len(number) <= 7
+    wanted = int(number) if valid else 1
+
+    def rows(page_number: int) -> list[Post]:
+        start = (max(page_number, 1) - 1) * POSTS_PER_PAGE
+        total = posts.order_by().values("thread").annotate(n=Count("pk")).values("n")
+        counted = posts.annotate(total=Subquery(total))
+        return list(counted[start : start + POSTS_PER_PAGE])
+
+    found = rows(wanted)
+    paginator.count = found[0].total if found else posts.count()
+    if not found and paginator.num_pages != wanted:
+        # Past the end (or page 0): the last page, as Paginator.get_page answers.
+        wanted = paginator.num_pages
+        found = rows(wanted)
+    return Page(found, max(wanted, 1), paginator)
 
 
-@login_required
-def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    # The member's watch state rides along in the same query (None: not watching).
-    muted = Watch.objects.filter(thread=OuterRef("pk"), member=request.user).values("muted")[:1]
-    thread = visibility.get_thread_or_404(
-        request.user,
-        pk,
-        refine=lambda threads: events.with_group_seq(threads).annotate(watch_muted=Subquery(muted)),
-    )
-    view = request.GET.get("view")
-    if view in ("tree", "flat"):
-        actions.set_thread_view(member=request.user, view=view)
-    view = request.user.thread_view
-    context = _thread_context(request, thread)
-    posts = (
-        visibility.visible_posts(request.user, thread, moderator=context["moderator"])
-        .select_related("author", "parent__author")
-        .order_by("path" if view == "tree" else "number")
-    )
-    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
-    # The member's own posts under review: a proposed edit, or why a post was rejected.
-    mine = [p.pk for p in page if p.author_id == request.user.pk and p.status != "removed"]
+def _review_notes(member, page: Page) -> None:
+    """Attach to each of the member's own posts its latest review (a proposed edit, or
+    why it was rejected), as `my_review`."""
+    mine = [p.pk for p in page if p.author_id == member.pk and p.status != "removed"]
     reviews = {}
     if mine:
         for review in (
@@ -169,25 +166,56 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             reviews[review.post_id] = review
     for post in page:
         post.my_review = reviews.get(post.pk)
-    actions.mark_read(member=request.user, thread=thread)
-    if context["moderator"]:
-        context["slow_mode_choices"] = SLOW_MODE_CHOICES
-    return render(
-        request,
-        "forum/thread.html",
-        {
-            **context,
-            "thread": thread,
-            "group": thread.group,
-            "page": page,
-            "view": view,
-            "tags": list(thread.tags.all()),
-            "can_reply": visibility.can_reply(request.user, thread, role=context["role"]),
-            "reply_form": ReplyForm(),
-            "move_groups": visibility.visible_groups(request.user).exclude(pk=thread.group_id),
-            "stream_seq": thread.stream_seq or 0,
-        },
+
+
+@login_required
+def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    member = request.user
+    # The member's watch state rides along in the same query (None: not watching).
+    muted = Watch.objects.filter(thread=OuterRef("pk"), member=member).values("muted")[:1]
+    thread = visibility.get_thread_for_page_or_404(
+        member,
+        pk,
+        refine=lambda threads: events.with_group_seq(threads).annotate(watch_muted=Subquery(muted)),
     )
+    view = request.GET.get("view")
+    if view in ("tree", "flat"):
+        actions.set_thread_view(member=member, view=view)  # an explicit choice, remembered
+    view = member.thread_view
+    group = thread.group
+    moderator = visibility.can_moderate(member, group)
+    role = visibility.role_in(member, group)
+    posts = (
+        visibility.visible_posts(member, thread, moderator=moderator)
+        .select_related("author", "parent__author")
+        .order_by("path" if view == "tree" else "number")
+    )
+    page = _posts_page(posts, request.GET.get("page"))
+    decisions = visibility.post_decisions(member, thread, page)
+    for post in page:
+        post.may = decisions[post.pk]
+    _review_notes(member, page)
+    actions.mark_read(member=member, thread=thread)
+    nav_groups = list(visibility.visible_groups(member).only("slug", "name"))
+    context = {
+        "thread": thread,
+        "group": group,
+        "page": page,
+        "view": view,
+        "role": role,
+        "moderator": moderator,
+        "tags": list(thread.tags.all()),
+        "can_reply": visibility.can_reply(member, thread, role=role),
+        "reply_form": ReplyForm(),
+        "stream_seq": thread.stream_seq or 0,
+        # The header's groups (the moderators' move targets too) and unread count.
+        "nav_groups": nav_groups,
+        "inbox_unread": inbox_selectors.unread_count(member),
+    }
+    if moderator:
+        context["slow_mode_choices"] = SLOW_MODE_CHOICES
+        context["move_groups"] = [g for g in nav_groups if g.pk != group.pk]
+    return render(request, "forum/thread.html", context)
 
 
 @login_required
