@@ -8,7 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.mfa import redirect_to_mfa_setup
 from forum import events, visibility
 from forum import inbox as inbox_selectors
+from forum.actions import reading
 from forum.actions import threads as actions
 from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
@@ -170,6 +177,8 @@ def _review_notes(member, page: Page) -> None:
 
 @login_required
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    """The thread page. Showing it writes nothing: the browser reports what it showed
+    to `thread_seen`."""
     member = request.user
     # The member's watch state rides along in the same query (None: not watching).
     muted = Watch.objects.filter(thread=OuterRef("pk"), member=member).values("muted")[:1]
@@ -195,7 +204,6 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     for post in page:
         post.may = decisions[post.pk]
     _review_notes(member, page)
-    actions.mark_read(member=member, thread=thread)
     nav_groups = list(visibility.visible_groups(member).only("slug", "name"))
     context = {
         "thread": thread,
@@ -208,6 +216,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         "can_reply": visibility.can_reply(member, thread, role=role),
         "reply_form": ReplyForm(),
         "stream_seq": thread.stream_seq or 0,
+        "seen_up_to": max((post.number for post in page), default=0),
         # The header's groups (the moderators' move targets too) and unread count.
         "nav_groups": nav_groups,
         "inbox_unread": inbox_selectors.unread_count(member),
@@ -216,6 +225,24 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         context["slow_mode_choices"] = SLOW_MODE_CHOICES
         context["move_groups"] = [g for g in nav_groups if g.pk != group.pk]
     return render(request, "forum/thread.html", context)
+
+
+@login_required
+@require_POST
+def thread_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The browser showed the member posts up to `number`: move their read mark.
+
+    Scripts ask for JSON and get 204; the page's button (JavaScript off) returns to
+    the group's list.
+    """
+    thread = visibility.get_thread_for_page_or_404(request.user, pk)
+    number = request.POST.get("number", "")
+    if not (number.isascii() and number.isdigit() and len(number) <= 9 and int(number) >= 1):
+        return HttpResponseBadRequest(_("Which post was seen?"))
+    reading.mark_seen(member=request.user, thread=thread, number=int(number))
+    if "application/json" in request.headers.get("Accept", ""):
+        return HttpResponse(status=204)
+    return redirect("group", slug=thread.group.slug)
 
 
 @login_required
