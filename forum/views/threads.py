@@ -27,6 +27,7 @@ from forum.actions import threads as actions
 from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
 from forum.models import Post, Review, Role, Thread, ThreadRead, Watch
+from forum.views import etags
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
@@ -138,6 +139,18 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# What the thread page is built from, for its ETag.
+PAGE_TEMPLATES = (
+    "base.html",
+    "forum/thread.html",
+    "forum/_live.html",
+    "forum/_post.html",
+    "forum/_pagination.html",
+    "_form_fields.html",
+)
+PAGE_ASSETS = ("forum/forum.css", "forum/live.js", "forum/seen.js")
+
+
 def _posts_page(posts: QuerySet[Post], number: str | None) -> Page:
     """Return one page of `posts`; their total rides along in the same query."""
     paginator = Paginator(posts, POSTS_PER_PAGE)
@@ -175,10 +188,46 @@ def _review_notes(member, page: Page) -> None:
         post.my_review = reviews.get(post.pk)
 
 
+def _page_data(context: dict[str, object]) -> tuple:
+    """Everything the thread page shows, as plain values for its ETag."""
+    thread, page = context["thread"], context["page"]
+    posts = []
+    for post in page:
+        review = post.my_review
+        posts.append(
+            (
+                post.pk,
+                post.number,
+                post.depth,
+                post.path,
+                post.status,
+                post.created_at,
+                post.edited_at,
+                post.removed_reason,
+                post.body_html,
+                post.parent_id,
+                post.parent.author.display_name if post.parent_id else None,
+                (post.author.handle, post.author.display_name, str(post.author.country)),
+                post.may,
+                review and (review.pk, review.state, review.kind, review.reason, review.note),
+            )
+        )
+    return (
+        (thread.pk, thread.title, thread.audience, thread.pinned, thread.locked),
+        (thread.slow_mode_seconds, thread.last_activity_at, thread.stream_seq),
+        (thread.watch_muted, thread.group.slug, thread.group.name),
+        [(tag.kind, tag.name) for tag in context["tags"]],
+        (page.number, page.paginator.num_pages, context["view"], context["can_reply"]),
+        (context["moderator"], context["role"], context["inbox_unread"]),
+        [(group.slug, group.name) for group in context["nav_groups"]],
+        posts,
+    )
+
+
 @login_required
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    """The thread page. Showing it writes nothing: the browser reports what it showed
-    to `thread_seen`."""
+    """The thread page. Showing it writes nothing (the browser reports what it showed
+    to `thread_seen`), and a repeated request for an unchanged page answers 304."""
     member = request.user
     # The member's watch state rides along in the same query (None: not watching).
     muted = Watch.objects.filter(thread=OuterRef("pk"), member=member).values("muted")[:1]
@@ -217,14 +266,19 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         "reply_form": ReplyForm(),
         "stream_seq": thread.stream_seq or 0,
         "seen_up_to": max((post.number for post in page), default=0),
-        # The header's groups (the moderators' move targets too) and unread count.
+        # The header's groups and unread count, loaded here once for the ETag too.
         "nav_groups": nav_groups,
         "inbox_unread": inbox_selectors.unread_count(member),
     }
     if moderator:
         context["slow_mode_choices"] = SLOW_MODE_CHOICES
         context["move_groups"] = [g for g in nav_groups if g.pk != group.pk]
-    return render(request, "forum/thread.html", context)
+    etag = etags.page_etag(
+        request, templates=PAGE_TEMPLATES, assets=PAGE_ASSETS, data=_page_data(context)
+    )
+    if (response := etags.not_modified(request, etag)) is not None:
+        return response
+    return etags.mark(render(request, "forum/thread.html", context), etag)
 
 
 @login_required

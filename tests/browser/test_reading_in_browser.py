@@ -32,6 +32,29 @@ def test_scrolling_the_posts_into_view_marks_the_thread_read(
     assert "unread" not in _row_classes(page, replied_thread)
 
 
+def test_reloading_an_unchanged_page_is_answered_304_and_still_shows_it(
+    new_page, replied_thread, member
+):
+    page = new_page()
+    sign_in(page, member.email, PASSWORD)
+    # The browser hands the page its cached copy as a 200; the wire says what was sent.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    on_the_wire, pages = {}, []
+    cdp.on(
+        "Network.responseReceivedExtraInfo",
+        lambda e: on_the_wire.__setitem__(e["requestId"], e["statusCode"]),
+    )
+    cdp.on(
+        "Network.responseReceived",
+        lambda e: pages.append(e["requestId"]) if e["type"] == "Document" else None,
+    )
+    page.goto(replied_thread.get_absolute_url())
+    page.reload()
+    assert [on_the_wire[request] for request in pages] == [200, 304]
+    assert page.locator("article.post", has_text="A short answer").is_visible()
+
+
 def test_without_javascript_the_button_marks_the_thread_read(
     browser, server, replied_thread, member, legal
 ):
