@@ -153,6 +153,28 @@ PAGE_TEMPLATES = (
 PAGE_ASSETS = ("forum/forum.css", "forum/live.js", "forum/seen.js")
 
 
+# What a post's fragment shows, and what the rules read (authors' whole rows, with
+# their settings, and the parents' texts were a third of the posts' query).
+_SHOWN_POST_FIELDS = (
+    "thread_id",
+    "author_id",
+    "parent_id",
+    "number",
+    "depth",
+    "path",
+    "status",
+    "body_html",
+    "created_at",
+    "edited_at",
+    "removed_reason",
+    "author__handle",
+    "author__display_name",
+    "author__country",
+    "parent__author_id",
+    "parent__author__display_name",
+)
+
+
 def _posts_page(posts: QuerySet[Post], number: str | None) -> Page:
     """Return one page of `posts`; their total rides along in the same query."""
     paginator = Paginator(posts, POSTS_PER_PAGE)
@@ -282,6 +304,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     posts = (
         visibility.visible_posts(member, thread, moderator=moderator)
         .select_related("author", "parent__author")
+        .only(*_SHOWN_POST_FIELDS)
         .order_by("path" if view == "tree" else "number")
     )
     page = _posts_page(posts, request.GET.get("page"))
