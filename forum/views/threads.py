@@ -346,17 +346,17 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
 def thread_seen(request: HttpRequest, pk: int) -> HttpResponse:
     """The browser showed the member posts up to `number`: move their read mark.
 
-    Scripts ask for JSON and get 204; the page's button (JavaScript off) returns to
-    the group's list.
+    Scripts get 204; the page's button (JavaScript off) sends `back` and returns to the
+    group's list.
     """
     thread = visibility.get_thread_for_page_or_404(request.user, pk)
     number = request.POST.get("number", "")
     if not (number.isascii() and number.isdigit() and len(number) <= 9 and int(number) >= 1):
         return HttpResponseBadRequest(_("Which post was seen?"))
     reading.mark_seen(member=request.user, thread=thread, number=int(number))
-    if "application/json" in request.headers.get("Accept", ""):
-        return HttpResponse(status=204)
-    return redirect("group", slug=thread.group.slug)
+    if request.POST.get("back"):
+        return redirect("group", slug=thread.group.slug)
+    return HttpResponse(status=204)
 
 
 @login_required

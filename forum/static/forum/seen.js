@@ -15,14 +15,12 @@
     if (best <= sent) return;
     var number = best, body = new FormData(form);
     body.set("number", String(number));
+    body.delete("back"); // the button returns to the group's list; the script stays
     if (beacon && navigator.sendBeacon) {
       if (navigator.sendBeacon(form.action, body)) sent = number;
       return;
     }
-    fetch(form.action, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { Accept: "application/json" }
-    }).then(function (r) { if (r.ok && number > sent) sent = number; }, function () {});
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" }).then(function (r) { if (r.ok && number > sent) sent = number; }, function () {});
   }
   function saw(article) {
     var number = +article.id.slice(1);
