@@ -312,7 +312,6 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     for post in page:
         post.may = decisions[post.pk]
     _review_notes(member, page)
-    _prepare_posts(page)
     nav_groups = list(visibility.visible_groups(member).only("slug", "name"))
     context = {
         "thread": thread,
@@ -338,6 +337,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     )
     if (response := etags.not_modified(request, etag)) is not None:
         return response
+    _prepare_posts(page)
     return etags.mark(render(request, "forum/thread.html", context), etag)
 
 
