@@ -40,6 +40,7 @@ urlpatterns = [
     path("t/<int:pk>-<str:slug>/", threads.thread_detail, name="thread_slug"),
     path("t/<int:pk>/moderate/", threads.moderate_thread, name="thread_moderate"),
     path("t/<int:pk>/reply/", threads.reply_to_thread, name="thread_reply"),
+    path("t/<int:pk>/seen/", threads.thread_seen, name="thread_seen"),
     path("p/<int:pk>/", threads.post_redirect, name="post"),
     path("p/<int:pk>/reply/", threads.reply_to_post, name="post_reply"),
     path("p/<int:pk>/edit/", threads.edit_post, name="post_edit"),

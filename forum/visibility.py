@@ -820,3 +820,68 @@ def reaches_every_reader(audience: Scope | dict) -> bool:
     in the group may see.
     """
     return Scope.from_json(audience).whole_group
+
+
+# === Pages: decisions in bulk ==========================================================
+# A page loads its posts once and asks the rules above for each of them, without a
+# query per post; templates show these decisions and never re-derive them.
+
+
+def get_thread_for_page_or_404(viewer: Viewer, pk: int, *, refine=None) -> Thread:
+    """Return thread `pk` as `get_thread_or_404` does, with the viewer's role in its group
+    loaded by the same query, so `role_in` and `can_moderate` on it cost nothing."""
+    if not _signed_in(viewer):
+        raise Http404("No such thread.")
+    my_role = Membership.objects.filter(group=OuterRef("group_id"), member=viewer).values("role")
+
+    def with_role(threads: QuerySet[Thread]) -> QuerySet[Thread]:
+        threads = threads.annotate(viewer_role=Subquery(my_role[:1]))
+        return refine(threads) if refine is not None else threads
+
+    thread = get_thread_or_404(viewer, pk, refine=with_role)
+    thread.group.viewer_role = thread.viewer_role
+    thread.group.viewer_role_for = viewer.pk
+    return thread
+
+
+@dataclass(frozen=True)
+class PostDecisions:
+    """What one viewer may do with one post on a page."""
+
+    reply: bool  # reply to it, or quote it
+    edit: bool
+    history: bool  # see its earlier versions
+    report: bool
+    moderate: bool  # the moderators' buttons, the removal reason and the removed text
+
+
+def shown_post_may_be_reported(viewer: Viewer, post: Post) -> bool:
+    """`can_report` for a post already loaded through `visible_posts`: no query."""
+    return (
+        _signed_in(viewer) and post.status == PostStatus.PUBLISHED and (post.author_id != viewer.pk)
+    )
+
+
+def post_decisions(viewer: Viewer, thread: Thread, posts) -> dict[int, PostDecisions]:
+    """Decide, for each of `posts` of `thread` (loaded through `visible_posts`), what
+    `viewer` may do with it, keyed by post id.
+
+    No query when `thread` comes from `get_thread_for_page_or_404`. A removed post's
+    history is for moderators only, like its text.
+    """
+    moderator = can_moderate(viewer, thread.group)
+    replies = can_reply(viewer, thread, role=role_in(viewer, thread.group))
+    decisions = {}
+    for post in posts:
+        post.thread = thread  # the rules read the post's group through its thread
+        removed = post.status == PostStatus.REMOVED
+        decisions[post.pk] = PostDecisions(
+            reply=replies and post.status == PostStatus.PUBLISHED,
+            edit=can_edit_post(viewer, post, moderator=moderator),
+            history=post.edited_at is not None
+            and (moderator or not removed)
+            and can_view_revisions(viewer, post),
+            report=shown_post_may_be_reported(viewer, post),
+            moderate=moderator,
+        )
+    return decisions

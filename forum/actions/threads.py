@@ -29,7 +29,6 @@ from forum.models import (
     Review,
     Tag,
     Thread,
-    ThreadRead,
     WorkingGroup,
 )
 from forum.models.groups import MODERATING_ROLES
@@ -723,16 +722,6 @@ def set_tags(
         _check_tags(thread.group, topic_tags, codes)
         thread.tags.set(topic_tags + _country_tags(codes))
     return thread
-
-
-def mark_read(*, member: Member, thread: Thread) -> None:
-    """Remember that `member` has read `thread` up to now (one upsert)."""
-    ThreadRead.objects.bulk_create(
-        [ThreadRead(member=member, thread=thread, read_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["member", "thread"],
-        update_fields=["read_at"],
-    )
 
 
 def set_thread_view(*, member: Member, view: str) -> None:

@@ -270,9 +270,7 @@ def mutes(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.error(request, _refusal(error))
                 return redirect("group_mutes", slug=group.slug)
             _apply_errors(form, error)
-    active = (
-        visibility.active_mutes(group).select_related("member", "created_by").order_by("until")
-    )
+    active = visibility.active_mutes(group).select_related("member", "created_by").order_by("until")
     return render(
         request,
         "forum/mod_mutes.html",

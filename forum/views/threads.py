@@ -5,21 +5,31 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
 from forum import events, visibility
+from forum import inbox as inbox_selectors
+from forum.actions import reading
 from forum.actions import threads as actions
 from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
-from forum.models import Review, Role, Thread, ThreadRead, Watch
-from forum.models.groups import MODERATING_ROLES
+from forum.models import Post, Review, Role, Thread, ThreadRead, Watch
+from forum.views import etags
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
@@ -131,34 +141,65 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _thread_context(request: HttpRequest, thread: Thread) -> dict[str, object]:
-    role = visibility.role_in(request.user, thread.group)
-    moderator = request.user.is_staff or role in MODERATING_ROLES
-    return {"role": role, "moderator": moderator}
+# What the thread page is built from, for its ETag.
+PAGE_TEMPLATES = (
+    "base.html",
+    "forum/thread.html",
+    "forum/_live.html",
+    "forum/_post.html",
+    "forum/_pagination.html",
+    "_form_fields.html",
+)
+PAGE_ASSETS = ("forum/forum.css", "forum/live.js", "forum/seen.js")
 
 
-@login_required
-def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    # The member's watch state rides along in the same query (None: not watching).
-    muted = Watch.objects.filter(thread=OuterRef("pk"), member=request.user).values("muted")[:1]
-    thread = visibility.get_thread_or_404(
-        request.user,
-        pk,
-        refine=lambda threads: events.with_group_seq(threads).annotate(watch_muted=Subquery(muted)),
-    )
-    view = request.GET.get("view")
-    if view in ("tree", "flat"):
-        actions.set_thread_view(member=request.user, view=view)
-    view = request.user.thread_view
-    context = _thread_context(request, thread)
-    posts = (
-        visibility.visible_posts(request.user, thread, moderator=context["moderator"])
-        .select_related("author", "parent__author")
-        .order_by("path" if view == "tree" else "number")
-    )
-    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
-    # The member's own posts under review: a proposed edit, or why a post was rejected.
-    mine = [p.pk for p in page if p.author_id == request.user.pk and p.status != "removed"]
+# What a post's fragment shows, and what the rules read (authors' whole rows, with
+# their settings, and the parents' texts were a third of the posts' query).
+_SHOWN_POST_FIELDS = (
+    "thread_id",
+    "author_id",
+    "parent_id",
+    "number",
+    "depth",
+    "path",
+    "status",
+    "body_html",
+    "created_at",
+    "edited_at",
+    "removed_reason",
+    "author__handle",
+    "author__display_name",
+    "author__country",
+    "parent__author_id",
+    "parent__author__display_name",
+)
+
+
+def _posts_page(posts: QuerySet[Post], number: str | None) -> Page:
+    """Return one page of `posts`; their total rides along in the same query."""
+    paginator = Paginator(posts, POSTS_PER_PAGE)
+    valid = number and number.isascii() and number.isdigit() and len(number) <= 7
+    wanted = int(number) if valid else 1
+
+    def rows(page_number: int) -> list[Post]:
+        start = (max(page_number, 1) - 1) * POSTS_PER_PAGE
+        total = posts.order_by().values("thread").annotate(n=Count("pk")).values("n")
+        counted = posts.annotate(total=Subquery(total))
+        return list(counted[start : start + POSTS_PER_PAGE])
+
+    found = rows(wanted)
+    paginator.count = found[0].total if found else posts.count()
+    if not found and paginator.num_pages != wanted:
+        # Past the end (or page 0): the last page, as Paginator.get_page answers.
+        wanted = paginator.num_pages
+        found = rows(wanted)
+    return Page(found, max(wanted, 1), paginator)
+
+
+def _review_notes(member, page: Page) -> None:
+    """Attach to each of the member's own posts its latest review (a proposed edit, or
+    why it was rejected), as `my_review`."""
+    mine = [p.pk for p in page if p.author_id == member.pk and p.status != "removed"]
     reviews = {}
     if mine:
         for review in (
@@ -169,25 +210,153 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             reviews[review.post_id] = review
     for post in page:
         post.my_review = reviews.get(post.pk)
-    actions.mark_read(member=request.user, thread=thread)
-    if context["moderator"]:
-        context["slow_mode_choices"] = SLOW_MODE_CHOICES
-    return render(
-        request,
-        "forum/thread.html",
-        {
-            **context,
-            "thread": thread,
-            "group": thread.group,
-            "page": page,
-            "view": view,
-            "tags": list(thread.tags.all()),
-            "can_reply": visibility.can_reply(request.user, thread, role=context["role"]),
-            "reply_form": ReplyForm(),
-            "move_groups": visibility.visible_groups(request.user).exclude(pk=thread.group_id),
-            "stream_seq": thread.stream_seq or 0,
-        },
+
+
+# A post id no page shows: each post route is reversed once per page with it, then the
+# mark is replaced by each post's id: reversing per post took about a tenth of a page.
+_ID_MARK = "2147483647"
+_POST_ROUTES = {
+    "reply": "post_reply",
+    "edit": "post_edit",
+    "history": "post_history",
+    "report": "post_report",
+    "remove": "post_remove",
+    "restore": "post_restore",
+}
+
+
+def _prepare_posts(page: Page) -> None:
+    """Give each post what its fragment shows ready-made: its links (`post.links`) and
+    its time in the reader's language and zone (`post.shown_time`)."""
+    routes = {key: reverse(route, args=[_ID_MARK]) for key, route in _POST_ROUTES.items()}
+    in_reply = reverse("post", args=[_ID_MARK])
+    profiles: dict[str, str] = {}
+    for post in page:
+        pk = str(post.pk)
+        links = {key: url.replace(_ID_MARK, pk) for key, url in routes.items()}
+        handle = post.author.handle
+        if handle not in profiles:
+            profiles[handle] = reverse("profile", args=[handle])
+        links["author"] = profiles[handle]
+        if post.parent_id:
+            links["parent"] = in_reply.replace(_ID_MARK, str(post.parent_id))
+        post.links = links
+        post.shown_time = formats.date_format(
+            timezone.localtime(post.created_at), "SHORT_DATETIME_FORMAT"
+        )
+
+
+def _page_data(context: dict[str, object]) -> tuple:
+    """Everything the thread page shows, as plain values for its ETag."""
+    thread, page = context["thread"], context["page"]
+    posts = []
+    for post in page:
+        review = post.my_review
+        posts.append(
+            (
+                post.pk,
+                post.number,
+                post.depth,
+                post.path,
+                post.status,
+                post.created_at,
+                post.edited_at,
+                post.removed_reason,
+                post.body_html,
+                post.parent_id,
+                post.parent.author.display_name if post.parent_id else None,
+                (post.author.handle, post.author.display_name, str(post.author.country)),
+                post.may,
+                review and (review.pk, review.state, review.kind, review.reason, review.note),
+            )
+        )
+    return (
+        (thread.pk, thread.title, thread.audience, thread.pinned, thread.locked),
+        (thread.slow_mode_seconds, thread.last_activity_at, thread.stream_seq),
+        (thread.watch_muted, thread.group.slug, thread.group.name),
+        [(tag.kind, tag.name) for tag in context["tags"]],
+        (page.number, page.paginator.num_pages, context["view"], context["can_reply"]),
+        (context["moderator"], context["role"], context["inbox_unread"]),
+        [(group.slug, group.name) for group in context["nav_groups"]],
+        posts,
     )
+
+
+@login_required
+def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    """The thread page. Showing it writes nothing (the browser reports what it showed
+    to `thread_seen`), and a repeated request for an unchanged page answers 304."""
+    member = request.user
+    # The member's watch state rides along in the same query (None: not watching).
+    muted = Watch.objects.filter(thread=OuterRef("pk"), member=member).values("muted")[:1]
+    thread = visibility.get_thread_for_page_or_404(
+        member,
+        pk,
+        refine=lambda threads: events.with_group_seq(threads).annotate(watch_muted=Subquery(muted)),
+    )
+    view = request.GET.get("view")
+    if view in ("tree", "flat"):
+        actions.set_thread_view(member=member, view=view)  # an explicit choice, remembered
+    view = member.thread_view
+    group = thread.group
+    moderator = visibility.can_moderate(member, group)
+    role = visibility.role_in(member, group)
+    posts = (
+        visibility.visible_posts(member, thread, moderator=moderator)
+        .select_related("author", "parent__author")
+        .only(*_SHOWN_POST_FIELDS)
+        .order_by("path" if view == "tree" else "number")
+    )
+    page = _posts_page(posts, request.GET.get("page"))
+    decisions = visibility.post_decisions(member, thread, page)
+    for post in page:
+        post.may = decisions[post.pk]
+    _review_notes(member, page)
+    nav_groups = list(visibility.visible_groups(member).only("slug", "name"))
+    context = {
+        "thread": thread,
+        "group": group,
+        "page": page,
+        "view": view,
+        "role": role,
+        "moderator": moderator,
+        "tags": list(thread.tags.all()),
+        "can_reply": visibility.can_reply(member, thread, role=role),
+        "reply_form": ReplyForm(),
+        "stream_seq": thread.stream_seq or 0,
+        "seen_up_to": max((post.number for post in page), default=0),
+        # The header's groups and unread count, loaded here once for the ETag too.
+        "nav_groups": nav_groups,
+        "inbox_unread": inbox_selectors.unread_count(member),
+    }
+    if moderator:
+        context["slow_mode_choices"] = SLOW_MODE_CHOICES
+        context["move_groups"] = [g for g in nav_groups if g.pk != group.pk]
+    etag = etags.page_etag(
+        request, templates=PAGE_TEMPLATES, assets=PAGE_ASSETS, data=_page_data(context)
+    )
+    if (response := etags.not_modified(request, etag)) is not None:
+        return response
+    _prepare_posts(page)
+    return etags.mark(render(request, "forum/thread.html", context), etag)
+
+
+@login_required
+@require_POST
+def thread_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The browser showed the member posts up to `number`: move their read mark.
+
+    Scripts get 204; the page's button (JavaScript off) sends `back` and returns to the
+    group's list.
+    """
+    thread = visibility.get_thread_for_page_or_404(request.user, pk)
+    number = request.POST.get("number", "")
+    if not (number.isascii() and number.isdigit() and len(number) <= 9 and int(number) >= 1):
+        return HttpResponseBadRequest(_("Which post was seen?"))
+    reading.mark_seen(member=request.user, thread=thread, number=int(number))
+    if request.POST.get("back"):
+        return redirect("group", slug=thread.group.slug)
+    return HttpResponse(status=204)
 
 
 @login_required

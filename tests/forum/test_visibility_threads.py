@@ -150,10 +150,11 @@ def test_a_removed_posts_history_is_for_moderators_only_not_its_author(
     assert "Second words" in history.content.decode() and "First" in history.content.decode()
 
 
-def test_unread_marker_clears_when_the_thread_is_read(thread, readers, legal):
+def test_unread_marker_clears_when_the_reader_has_seen_the_thread(thread, readers, legal):
     client = client_for(readers["same_country"])
     listing = client.get(reverse("group", args=[legal.slug])).content.decode()
     assert "thread-row unread" in listing or "unread" in listing
     client.get(thread.get_absolute_url())
+    client.post(reverse("thread_seen", args=[thread.pk]), {"number": "1"})
     listing = client.get(reverse("group", args=[legal.slug])).content.decode()
     assert "thread-row unread" not in listing

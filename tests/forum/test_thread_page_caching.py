@@ -1,0 +1,137 @@
+"""The thread page: few queries, no write when shown, and 304 for an unchanged page."""
+
+import pytest
+from django.urls import reverse
+
+from forum.actions import threads as actions
+from tests.conftest import client_for
+
+# Session, member, thread (with the viewer's role, the group's seq and the watch state),
+# posts (with their total), the viewer's own reviews, tags, header groups, unread count:
+# 8 today, within the budget of 9.
+THREAD_PAGE_QUERIES = 9
+
+
+@pytest.fixture
+def busy_thread(thread, member, other_country_member, moderator, posting_unlimited):
+    """A thread of 25 posts by three people: one edited, one removed, one quoted."""
+    opening = thread.posts.get()
+    authors = [other_country_member, member, moderator]
+    parent = opening
+    for n in range(24):
+        post = actions.reply(author=authors[n % 3], parent=parent, body=f"Reply **{n}**")
+        parent = post if n % 4 else opening
+    edited = thread.posts.get(number=3)
+    actions.edit_post(editor=edited.author, post=edited, body="Edited reply")
+    actions.remove_post(moderator=moderator, post=thread.posts.get(number=4), reason="Off topic")
+    return thread
+
+
+def _writes(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+    ]
+
+
+@pytest.mark.parametrize("who", ["member", "moderator"])
+@pytest.mark.parametrize("view", ["tree", "flat"])
+def test_thread_page_of_twenty_posts_costs_nine_queries_and_writes_nothing(
+    busy_thread, who, view, request, django_assert_max_num_queries
+):
+    viewer = request.getfixturevalue(who)
+    viewer.thread_view = view
+    viewer.save(update_fields=["thread_view"])
+    client = client_for(viewer)
+    with django_assert_max_num_queries(THREAD_PAGE_QUERIES) as captured:
+        response = client.get(busy_thread.get_absolute_url())
+    assert response.status_code == 200
+    assert len(response.context["page"]) == 20
+    assert _writes(captured.captured_queries) == []
+    assert len(response.content) <= 40 * 1024
+
+
+def test_repeated_request_for_an_unchanged_page_answers_304(busy_thread, member_client):
+    first = member_client.get(busy_thread.get_absolute_url())
+    etag = first["ETag"]
+    assert etag.startswith('W/"')
+    assert "private" in first["Cache-Control"]
+    again = member_client.get(busy_thread.get_absolute_url(), headers={"if-none-match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+
+def test_304_costs_no_rendering_and_writes_nothing(
+    busy_thread, member_client, django_assert_max_num_queries
+):
+    etag = member_client.get(busy_thread.get_absolute_url())["ETag"]
+    with django_assert_max_num_queries(THREAD_PAGE_QUERIES) as captured:
+        again = member_client.get(busy_thread.get_absolute_url(), headers={"if-none-match": etag})
+    assert again.status_code == 304
+    assert not again.templates
+    assert _writes(captured.captured_queries) == []
+
+
+def test_another_viewer_with_the_same_etag_gets_the_whole_page(
+    busy_thread, member_client, other_country_member
+):
+    etag = member_client.get(busy_thread.get_absolute_url())["ETag"]
+    other = client_for(other_country_member).get(
+        busy_thread.get_absolute_url(), headers={"if-none-match": etag}
+    )
+    assert other.status_code == 200
+    assert other["ETag"] != etag
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["new reply", "edit", "removal", "pin", "language", "time zone", "watch", "other page"],
+)
+def test_any_change_answers_200_with_a_new_etag(
+    change, busy_thread, member, member_client, moderator, other_country_member
+):
+    url = busy_thread.get_absolute_url()
+    etag = member_client.get(url)["ETag"]
+    opening = busy_thread.posts.get(number=1)
+    if change == "new reply":
+        actions.reply(author=other_country_member, parent=opening, body="Something new")
+    elif change == "edit":
+        actions.edit_post(editor=member, post=opening, body="What changed, really?")
+    elif change == "removal":
+        reply = busy_thread.posts.get(number=2)
+        actions.remove_post(moderator=moderator, post=reply, reason="Spam")
+    elif change == "pin":
+        actions.set_pinned(moderator=moderator, thread=busy_thread, pinned=True)
+    elif change == "language":
+        member.language = "fr"
+        member.save(update_fields=["language"])
+    elif change == "time zone":
+        member.time_zone = "Africa/Lusaka"
+        member.save(update_fields=["time_zone"])
+    elif change == "watch":
+        member_client.post(reverse("thread_watch", args=[busy_thread.pk]), {"state": "watch"})
+    elif change == "other page":
+        url += "?page=2"
+    response = member_client.get(url, headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert response.get("ETag") != etag  # none at all while a message is shown
+
+
+def test_a_page_with_a_message_to_show_is_never_answered_304(busy_thread, member_client):
+    url = busy_thread.get_absolute_url()
+    etag = member_client.get(url)["ETag"]
+    member_client.post(reverse("thread_watch", args=[busy_thread.pk]), {"state": "watch"})
+    member_client.post(reverse("thread_watch", args=[busy_thread.pk]), {"state": "none"})
+    shown = member_client.get(url, headers={"if-none-match": etag})
+    assert shown.status_code == 200
+
+
+def test_the_same_viewer_signed_in_again_gets_fresh_form_tokens(busy_thread, member):
+    first = client_for(member)
+    etag = first.get(busy_thread.get_absolute_url())["ETag"]
+    # A new session has a new CSRF secret: the old page's forms would be refused.
+    second = client_for(member)
+    response = second.get(busy_thread.get_absolute_url(), headers={"if-none-match": etag})
+    assert response.status_code == 200
