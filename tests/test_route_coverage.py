@@ -61,6 +61,7 @@ class Answer:
 
 OK, BAD, NOT_ALLOWED, GONE = Answer(200), Answer(400), Answer(405), Answer(410)
 NOT_FOUND = Answer(404)
+NO_CONTENT = Answer(204)
 LOGIN, MFA, REDIRECT = Answer(302, "login"), Answer(302, "mfa"), Answer(302)
 
 
@@ -324,6 +325,17 @@ URLS: dict[str, list[Row]] = {
         Row("POST", "moved", REDIRECT, "moderators"),
         Row("POST", "missing", NOT_FOUND, "moderators"),
     ],
+    "thread_seen": [
+        Row("POST", "published", LOGIN, "anonymous"),
+        Row("POST", "published", NOT_FOUND, "outsider"),
+        Row("POST", "published", NO_CONTENT, "members moderators"),
+        Row("POST", "published", BAD, "reader", data={"number": "\u00b2"}),
+        Row("GET", "published", NOT_ALLOWED, "reader"),
+        Row("POST", "pending", NOT_FOUND, "reader"),
+        Row("POST", "limited", NOT_FOUND, "foreigner"),
+        Row("POST", "moved", NOT_FOUND, "outsider"),
+        Row("POST", "missing", NOT_FOUND, "reader"),
+    ],
     "thread_watch": [
         Row("POST", "published", LOGIN, "anonymous"),
         Row("POST", "published", NOT_FOUND, "outsider"),
@@ -568,7 +580,7 @@ _ROUTES_BY_KIND = {
     "invitation": "invitation_accept invitation_revoke",
     "review": "review",
     "report": "resolve_report",
-    "thread": "thread thread_slug thread_reply thread_moderate thread_watch",
+    "thread": "thread thread_slug thread_reply thread_moderate thread_watch thread_seen",
     "post": "post post_reply post_edit post_history post_remove post_restore post_report",
     "meeting": "meeting meeting_edit meeting_rsvp meeting_chat chat_remove chat_mute "
     "meeting_manage meeting_minutes meeting_transcript meeting_transcript_export meeting_ics",
@@ -588,6 +600,7 @@ POST_DATA: dict[str, dict] = {
     "thread_reply": {"body": "A reply."},
     "thread_moderate": {"action": "pin"},
     "thread_watch": {"state": "watch"},
+    "thread_seen": {"number": "1"},
     "post_reply": {"body": "A reply."},
     "post_edit": {"body": "Edited text."},
     "post_remove": {"reason": "Off topic."},
