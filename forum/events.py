@@ -133,8 +133,28 @@ def record_many(entries: list[tuple[str, str, dict[str, Any], Any]]) -> list[Eve
         ]
     )
     keyed = [(key, event) for (key, *_rest), event in zip(entries, logged, strict=True)]
-    transaction.on_commit(lambda: [publish(key, event) for key, event in keyed])
+    transaction.on_commit(lambda: publish_many(keyed))
     return logged
+
+
+def publish_many(keyed: list[tuple[str, Event]]) -> None:
+    """Publish many committed events in one trip to the channel layer's event loop
+    (one connection for all of them, not one per event); never raise."""
+    layer = get_channel_layer()
+    if layer is None or not keyed:
+        return
+
+    async def send_all() -> None:
+        for key, event in keyed:
+            try:
+                await layer.group_send(layer_group(key), _message(key, event))
+            except Exception:
+                logger.warning("Could not publish to %s; clients will catch up", key)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        logger.warning("Could not publish %d events; clients will catch up", len(keyed))
 
 
 def publish(stream_key: str, event: Event) -> None:
@@ -143,14 +163,17 @@ def publish(stream_key: str, event: Event) -> None:
     A failed broadcast loses nothing: the event is in the log, and clients
     catch up with a resume.
     """
-    message = {
+    _send_group(layer_group(stream_key), _message(stream_key, event))
+
+
+def _message(stream_key: str, event: Event) -> dict[str, Any]:
+    return {
         "type": "stream.event",
         "key": stream_key,
         "seq": event.seq,
         "frame": encode(event.type, event.seq, event.payload),
         "audience": event.audience,
     }
-    _send_group(layer_group(stream_key), message)
 
 
 def send_control(member_id: int, action: str, **fields: Any) -> None:
@@ -213,8 +236,10 @@ def forget_thread(stream_key: str, thread_id: int) -> int:
     carries the thread's id only, never its title or text, and later edits (which
     rewrite logged copies of a post) no longer reach the old group's log.
     """
+    # post_id stays: the rewritten payload has no text for a later edit to rewrite, and
+    # a post event whose notifications are still to be derived keeps its post.
     return Event.objects.filter(stream__key=stream_key, thread_id=thread_id).update(
-        type=THREAD_MOVED, payload={"id": thread_id}, post_id=None
+        type=THREAD_MOVED, payload={"id": thread_id}
     )
 
 

@@ -233,7 +233,7 @@ def reject(*, moderator: Member, review: Review, reason: str, note: str = "") ->
             reason=f"{RejectReason(reason).label}. {note}".strip(),
             details={"kind": review.kind, "reason": reason},
         )
-        _tell_author(review, post, moderator, "rejected", reason=reason, note=note)
+        # The group's stream before the author's inbox, as on approval: one lock order.
         posting.emit(
             thread,
             events.POST_REJECTED,
@@ -248,6 +248,7 @@ def reject(*, moderator: Member, review: Review, reason: str, note: str = "") ->
             status=PostStatus.REJECTED,
             author_id=post.author_id,
         )
+        _tell_author(review, post, moderator, "rejected", reason=reason, note=note)
     return review
 
 

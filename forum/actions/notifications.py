@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ from accounts.models import Member
 from forum import events, visibility
 from forum.models import Event, Mention, Notification, Post, PostStatus, Thread, Watch
 from forum.models.notifications import NotificationKind
+
+logger = logging.getLogger(__name__)
 
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATIONS_READ = "notification.read"
@@ -240,10 +243,15 @@ def derive_missed(*, older_than_seconds: int = 60) -> int:
     """
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     handled = 0
-    for event_id in Event.objects.filter(notify_pending=True, created_at__lt=cutoff).values_list(
-        "pk", flat=True
-    ):
-        derive_from_event(event_id)
+    pending = Event.objects.filter(notify_pending=True, created_at__lt=cutoff)
+    for event_id in list(pending.values_list("pk", flat=True)):
+        try:
+            derive_from_event(event_id)
+        except Exception:
+            # One event that fails (a lock timeout, a bug) must not hold up the others,
+            # nor the mail that follows; it stays pending for the next run.
+            logger.exception("Could not derive the notifications of event %s", event_id)
+            continue
         handled += 1
     return handled
 

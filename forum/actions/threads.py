@@ -380,8 +380,26 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
     return post
 
 
+def lock_thread(thread: Thread) -> None:
+    """Lock `thread`'s row for this transaction and refresh where it lives now.
+
+    A move may have committed since `thread` was loaded: events logged after this
+    must go to its current group. Lock order everywhere: thread, then post.
+    """
+    group_id = (
+        Thread.objects.select_for_update().filter(pk=thread.pk).values_list("group_id", flat=True)
+    ).first()
+    if group_id is not None and group_id != thread.group_id:
+        thread.group_id = group_id
+        thread.group = WorkingGroup.objects.get(pk=group_id)
+
+
 def _take_number(thread: Thread, *, published: bool, bypass_lock: bool, now) -> int:
     """Count a new post in `thread` and return its number: one statement.
+
+    The thread's group comes back with it (into `thread.group_id`): a move that
+    committed while this waited for the row must send the post's event to the new
+    group, never to the one the thread left.
 
     The row stays locked until commit, so numbers never repeat; the statement is the
     transaction's first, and nothing slow (rendering, notifications) follows it.
@@ -392,19 +410,23 @@ def _take_number(thread: Thread, *, published: bool, bypass_lock: bool, now) -> 
     params: list = []
     if published:
         sets += ["reply_count = reply_count + 1", "last_activity_at = %s"]
-        params.append(now)
+        params.append(connection.ops.adapt_datetimefield_value(now))
     where = "id = %s" if bypass_lock else "id = %s AND NOT locked"
     params.append(thread.pk)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {', '.join(sets)} WHERE {where} "  # noqa: S608 - our names
-            "RETURNING post_counter",
+            "RETURNING post_counter, group_id",
             params,
         )
         row = cursor.fetchone()
     if row is None:
         raise PermissionDenied(_("This thread is locked: no new replies."))
-    return row[0]
+    number, group_id = row
+    if group_id != thread.group_id:
+        thread.group_id = group_id
+        thread.group = WorkingGroup.objects.get(pk=group_id)
+    return number
 
 
 def quote_source(post: Post) -> str:
@@ -449,7 +471,7 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
     now = timezone.now()
     with transaction.atomic():
         # Lock order everywhere: thread, then post (avoids deadlocks with reply()).
-        Thread.objects.select_for_update().filter(pk=post.thread_id).first()
+        lock_thread(post.thread)
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if not unchanged:
             apply_edit(editor, locked, thread, body, new_title, now)
@@ -514,7 +536,7 @@ def _propose_edit(post: Post, thread: Thread, body: str, new_title: str | None) 
     """Queue an edit of a published post; the post itself does not change yet."""
     html, _mentioned = render_body(thread, body)
     with transaction.atomic():
-        Thread.objects.select_for_update().filter(pk=thread.pk).first()
+        lock_thread(thread)
         Post.objects.select_for_update().filter(pk=post.pk).first()
         review = Review.objects.filter(post=post, state=Review.State.OPEN).first()
         if review is None:
@@ -565,7 +587,7 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
             _("A reason can be at most %(max)d characters.") % {"max": limits.REASON_MAX}
         )
     with transaction.atomic():
-        Thread.objects.select_for_update().filter(pk=post.thread_id).first()
+        lock_thread(post.thread)
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.status == PostStatus.REMOVED:
             return locked
@@ -601,14 +623,6 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
             member=locked.author,
             reason=reason,
         )
-        # About the thread, not the post: a removed post's text is readable by nobody.
-        notifications.notify(
-            recipient=locked.author,
-            kind="moderation",
-            actor=moderator,
-            thread=post.thread,
-            data={"outcome": "removed", "reason": reason, "number": locked.number},
-        )
         # The text leaves the event log too, so no replay can bring it back.
         events.redact_post(locked.pk, "")
         emit(
@@ -617,6 +631,15 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
             {"id": locked.pk, "thread": locked.thread_id, "number": locked.number},
             author_id=locked.author_id,
         )
+        # The group's stream before the author's inbox (one lock order for every action).
+        # About the thread, not the post: a removed post's text is readable by nobody.
+        notifications.notify(
+            recipient=locked.author,
+            kind="moderation",
+            actor=moderator,
+            thread=post.thread,
+            data={"outcome": "removed", "reason": reason, "number": locked.number},
+        )
     return locked
 
 
@@ -624,7 +647,7 @@ def restore_post(*, moderator: Member, post: Post) -> Post:
     """Undo a removal."""
     _check_moderator(moderator, post.thread.group)
     with transaction.atomic():
-        Thread.objects.select_for_update().filter(pk=post.thread_id).first()
+        lock_thread(post.thread)
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.status != PostStatus.REMOVED:
             return locked
@@ -674,8 +697,15 @@ def move_thread(*, moderator: Member, thread: Thread, group: WorkingGroup) -> Th
     _check_moderator(moderator, group)
     if group.pk == thread.group_id:
         return thread
-    old_group_id = thread.group_id
     with transaction.atomic():
+        # Lock the row and read where the thread is now: two moves at once go one after
+        # the other, and the second forgets the thread in the group the first moved it to.
+        current = Thread.objects.select_for_update().select_related("group").get(pk=thread.pk)
+        if current.group_id == group.pk:
+            return thread
+        _check_moderator(moderator, current.group)
+        old_group_id = current.group_id
+        thread.group_id, thread.group = current.group_id, current.group
         Thread.objects.filter(pk=thread.pk).update(group=group)
         # Its pending posts and open reports move to the new group's queue.
         Review.objects.filter(post__thread=thread).update(group=group)

@@ -215,6 +215,8 @@ class GroupConsumer(AsyncWebsocketConsumer):
         self.stream_key = stream_key
         self.last_seq = 0
         self.resuming = True  # hold live events until the client's first resume
+        # One resume at a time: the timer's and the client's must not interleave.
+        self.resume_lock = asyncio.Lock()
         self.held: list[tuple[int, str]] = []
         self.tokens, self.refilled = float(RATE_BURST), time.monotonic()
         # hello first: anything logged after its seq is live or comes with a resume.
@@ -264,8 +266,8 @@ class GroupConsumer(AsyncWebsocketConsumer):
 
     async def fail(self) -> None:
         """Close a socket the hub gave up on; its client reconnects and resumes."""
+        # `joined` stays: disconnect() still leaves the hub (leaving twice is harmless).
         self.wire.stop()
-        self.joined = False
         await self.base_send({"type": "websocket.close", "code": CLOSE_TOO_SLOW})
 
     def _due(self, seq: int, frame: str) -> bool:
@@ -380,6 +382,10 @@ class GroupConsumer(AsyncWebsocketConsumer):
         after = frame.get("after")
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             raise ClientError("bad_frame", _("resume needs a non-negative integer 'after'."))
+        async with self.resume_lock:
+            await self._resume_locked(after)
+
+    async def _resume_locked(self, after: int) -> None:
         if self.first_resume is not None and self.first_resume is not asyncio.current_task():
             self.first_resume.cancel()
         self.first_resume = None

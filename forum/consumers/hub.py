@@ -136,20 +136,40 @@ class Hub:
         return True
 
     async def _subscribe(self, stream_key: str) -> None:
+        """Subscribe this process to a stream (or to the control group)."""
+        if self.channel is None:
+            self.unsubscribed.add(stream_key)
+            return
         layer = get_channel_layer()
-        if await self._quietly(layer.group_add(events.layer_group(stream_key), self.channel)):
+        group = stream_key if stream_key == events.CONTROL_GROUP else events.layer_group(stream_key)
+        if await self._quietly(layer.group_add(group, self.channel)):
             self.unsubscribed.discard(stream_key)
         else:
             self.unsubscribed.add(stream_key)
 
     async def _ensure_running(self) -> None:
-        if self.task is None or self.task.done():
-            layer = get_channel_layer()
-            self.channel = await layer.new_channel("hub.")
-            await self._quietly(layer.group_add(events.CONTROL_GROUP, self.channel))
-            loop = asyncio.get_running_loop()
-            self.task = loop.create_task(self._run(layer))
+        loop = asyncio.get_running_loop()
+        if self.reconciler is None or self.reconciler.done():
             self.reconciler = loop.create_task(self._reconcile_forever())
+            await self._connect_layer()
+
+    async def _connect_layer(self) -> None:
+        """Open this process's channel and its control subscription, once; if the layer
+        is away (Redis down), sockets are served from the log and the reconcile retries."""
+        if self.task is not None and not self.task.done():
+            return
+        layer = get_channel_layer()
+        try:
+            self.channel = await layer.new_channel("hub.")
+        except Exception:
+            logger.warning("The channel layer is not answering; serving from the log for now")
+            self.channel = None
+            return
+        if not await self._quietly(layer.group_add(events.CONTROL_GROUP, self.channel)):
+            self.unsubscribed.add(events.CONTROL_GROUP)
+        self.task = asyncio.get_running_loop().create_task(self._run(layer))
+        for key in self.streams:
+            self.unsubscribed.add(key)  # joined while the layer was away
 
     async def join(self, stream_key: str, subscriber: Subscriber) -> None:
         """Follow `stream_key` for `subscriber`; on streams with presence, announce them
@@ -445,8 +465,10 @@ class Hub:
                 if loop.time() - renewed > RENEW_GROUPS_SECONDS:
                     renewed = loop.time()
                     await self._renew_groups()
+                if self.channel is None:
+                    await self._connect_layer()
                 for key in list(self.unsubscribed):
-                    if key in self.streams:
+                    if key in self.streams or key == events.CONTROL_GROUP:
                         await self._subscribe(key)
                 positions = await _log_positions(list(self.streams)) if self.streams else {}
                 for key, position in positions.items():
@@ -509,6 +531,7 @@ def hub() -> Hub:
     loop = asyncio.get_running_loop()
     current = _hubs.get(id(loop))
     # An id can be reused by a later loop (tests make one per test): check it is this one.
-    if current is None or (current.task is not None and current.task.get_loop() is not loop):
+    running = current and (current.reconciler or current.task)
+    if current is None or (running is not None and running.get_loop() is not loop):
         current = _hubs[id(loop)] = Hub()
     return current

@@ -23,10 +23,12 @@ from forum.consumers.hub import hub
 
 @database_sync_to_async
 def _hello(member_id: int) -> tuple[int, int]:
-    from accounts.models import Member
+    from django.contrib.auth import get_user_model
+
     from forum import inbox
 
-    member = Member(pk=member_id)
+    # The whole member: what they may still see depends on their country and groups.
+    member = get_user_model().objects.get(pk=member_id)
     return events.last_seq(inbox_stream(member_id)), inbox.unread_count(member)
 
 

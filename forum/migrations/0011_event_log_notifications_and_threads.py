@@ -4,6 +4,47 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def backfill_thread_ids(apps, schema_editor):
+    """Name the thread of every logged event, so a later move can take it out of the
+    old group's log (post events carry it in their payload, thread events as `id`)."""
+    Event = apps.get_model("forum", "Event")
+    batch = []
+    for event in Event.objects.filter(thread_id__isnull=True).only("pk", "type", "payload"):
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        post = payload.get("post") if isinstance(payload.get("post"), dict) else {}
+        thread_id = payload.get("thread") or post.get("thread")
+        if thread_id is None and event.type.startswith("thread."):
+            thread_id = payload.get("id")
+        if isinstance(thread_id, int):
+            event.thread_id = thread_id
+            batch.append(event)
+        if len(batch) >= 1000:
+            Event.objects.bulk_update(batch, ["thread_id"])
+            batch = []
+    Event.objects.bulk_update(batch, ["thread_id"])
+
+
+def drop_duplicate_notifications(apps, schema_editor):
+    """Keep the first of any notifications that repeat a (member, post) the new
+    constraint allows once."""
+    Notification = apps.get_model("forum", "Notification")
+    kinds = ["mention", "reply", "watched_reply"]
+    seen = set()
+    doubles = []
+    rows = (
+        Notification.objects.filter(kind__in=kinds, post__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "recipient_id", "post_id")
+    )
+    for pk, recipient_id, post_id in rows.iterator(chunk_size=2000):
+        if (recipient_id, post_id) in seen:
+            doubles.append(pk)
+        else:
+            seen.add((recipient_id, post_id))
+    for start in range(0, len(doubles), 1000):
+        Notification.objects.filter(pk__in=doubles[start : start + 1000]).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -22,6 +63,8 @@ class Migration(migrations.Migration):
             name='thread_id',
             field=models.BigIntegerField(blank=True, db_index=True, null=True),
         ),
+        migrations.RunPython(backfill_thread_ids, migrations.RunPython.noop),
+        migrations.RunPython(drop_duplicate_notifications, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='event',
             index=models.Index(condition=models.Q(('notify_pending', True)), fields=['created_at'], name='event_notify_pending'),

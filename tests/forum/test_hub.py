@@ -202,7 +202,8 @@ async def storm(joins: int) -> tuple[Recorder, list[Recorder], Hub]:
     await asyncio.gather(*(hub.join("group:1", s) for s in crowd))
     await asyncio.sleep(hub_module.PRESENCE_COALESCE_SECONDS * 2.5)
     for task in (hub.task, hub.reconciler):
-        task.cancel()
+        if task is not None:
+            task.cancel()
     return observer, crowd, hub
 
 
@@ -258,10 +259,11 @@ async def test_joining_while_the_channel_layer_is_down_keeps_the_socket(monkeypa
     newcomer = Recorder(1)
     await hub.join("group:1", newcomer)
     assert newcomer in hub.streams["group:1"] and newcomer.pushed  # the presence snapshot
-    assert hub.unsubscribed == {"group:1"}
+    assert "group:1" in hub.unsubscribed  # retried by the reconcile
     monkeypatch.setattr(hub_module, "get_channel_layer", lambda: away.real)
     await hub._subscribe("group:1")
-    assert hub.unsubscribed == set()
+    assert "group:1" not in hub.unsubscribed
     await hub.leave("group:1", newcomer)
     for task in (hub.task, hub.reconciler):
-        task.cancel()
+        if task is not None:
+            task.cancel()

@@ -237,3 +237,23 @@ def test_concurrent_replies_to_one_thread_all_succeed_in_order(thread, member, m
     assert (counted.post_counter, counted.reply_count) == (11, 10)
     # Every reply notified the thread's author exactly once.
     assert Notification.objects.filter(recipient=member, kind="reply").count() == 10
+
+
+def test_a_reply_racing_a_move_logs_its_event_in_the_new_group_only(make_member, legal, promotion):
+    """The reply loaded the thread before a move committed: its event (with its text)
+    still goes to the thread's new group, never to the one it left."""
+    from forum import events
+
+    both = make_member(country="CN", groups=[legal, promotion], role="moderator")
+    thread = actions.create_thread(author=both, group=legal, title="Racing", body="x")
+    stale = thread.posts.select_related("thread").get(number=1)  # thread.group_id: legal
+    from forum.models import Thread
+
+    actions.move_thread(moderator=both, thread=Thread.objects.get(pk=thread.pk), group=promotion)
+    post = actions.reply(author=both, parent=stale, body="Written during the move")
+
+    logged = Event.objects.get(post_id=post.pk, type="post.created")
+    assert logged.stream.key == events.group_stream(promotion.pk)
+    assert not Event.objects.filter(
+        stream__key=events.group_stream(legal.pk), payload__icontains="Written during"
+    ).exists()
