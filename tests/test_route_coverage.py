@@ -869,18 +869,6 @@ def test_socket_answers(world, pattern, row, role, monkeypatch):
     # The consumer's database work runs on this thread (async_to_sync below), inside the
     # test's transaction: closing "old" connections between calls would end it.
     monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
-    # Connecting runs on the thread pool in production (connects side by side); here it
-    # must run on this thread, whose connection holds the world.
-    from channels.db import database_sync_to_async
-
-    from forum.consumers import groups
-
-    monkeypatch.setattr(groups, "_open", database_sync_to_async(groups.open_socket))
-    monkeypatch.setattr(groups, "member_for_session", database_sync_to_async(groups._member_for))
-    for module in ("forum.consumers.meetings", "forum.consumers.inbox"):
-        monkeypatch.setattr(
-            f"{module}.member_for_session", database_sync_to_async(groups._member_for)
-        )
     names = _ARGUMENT.findall(pattern)
     kwargs = world.kwargs(SOCKET_KINDS[pattern], row.state, names, {})
     path = "/" + _ARGUMENT.sub(lambda m: str(kwargs[m.group(1)]), pattern)

@@ -110,12 +110,11 @@ def _member_for(session_key: str | None):
     return member if member.is_authenticated else None
 
 
-# Connecting reads only (session, member, membership, log position) and shares nothing
-# with the socket's later work, so connects run on the thread pool, side by side,
-# instead of queueing one behind another on the single thread of database_sync_to_async
-# (what made a reconnect storm of thousands take half a minute).
-_open = database_sync_to_async(open_socket, thread_sensitive=False)
-member_for_session = database_sync_to_async(_member_for, thread_sensitive=False)
+# Connecting runs on database_sync_to_async's single thread, one connect behind another:
+# Django's connections follow the async context, not the thread, so the thread pool
+# (thread_sensitive=False) would share one connection between concurrent connects.
+_open = database_sync_to_async(open_socket)
+member_for_session = database_sync_to_async(_member_for)
 
 
 def session_key(scope: dict) -> str | None:
