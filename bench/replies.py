@@ -50,6 +50,12 @@ BUDGET = 30.0  # seconds of replies per thread, at least one (the query count: h
 REPLY_TIMEOUT = 600.0  # a reply that fans out inside its transaction can take minutes
 NOTIFY_LIMIT = 30.0  # seconds to wait for one notification before giving up on the thread
 PAUSE = 0.1  # seconds between replies, whatever the watcher count
+# The task queue is drained (with the worker running) before the timed replies, so
+# they don't wait behind earlier work (other benchmarks' posts in the same database,
+# the query count's in-process replies), and again after them, before the rows and
+# sockets are checked, so a late notification is not counted as a missing one.
+DRAIN_LIMIT = 240.0
+DRAIN_POLL = 2.0
 DEFAULT_PROCESSES = [1]
 
 
@@ -196,6 +202,35 @@ async def _post_replies(
         sender.close()
 
 
+@dataclass
+class Drain:
+    """Waiting for the worker to empty the task queue: what was queued, how long it took."""
+
+    queued: int = 0
+    seconds: float = 0.0
+    left: int = 0
+
+    def describe(self) -> str:
+        if not self.queued:
+            return "nothing queued"
+        left = f", {self.left} still queued after {DRAIN_LIMIT:.0f} s" if self.left else ""
+        return f"{self.queued} task(s) queued, drained in {self.seconds:.1f} s{left}"
+
+
+def _drain(env: dict[str, str] | None) -> Drain:
+    """Wait (at most DRAIN_LIMIT s) until no background task is queued or running."""
+    if env is None:
+        return Drain()
+    began = time.monotonic()
+    pending = targets.job(env, "pending_tasks")["pending"]
+    drain = Drain(queued=pending)
+    while pending and time.monotonic() - began < DRAIN_LIMIT:
+        time.sleep(DRAIN_POLL)
+        pending = targets.job(env, "pending_tasks")["pending"]
+    drain.seconds, drain.left = time.monotonic() - began, pending
+    return drain
+
+
 def _socket_check(threads: list[WatchedThread], indices: list[int], inboxes: Inboxes) -> dict:
     """Per thread: notifications each sampled watcher socket should have had, and got."""
     checked = {}
@@ -225,8 +260,12 @@ def _socket_check(threads: list[WatchedThread], indices: list[int], inboxes: Inb
 
 
 async def _measure(
-    servers: targets.Servers, seeded: dict, threads: list[WatchedThread], plan: Plan
-) -> tuple[Inboxes, dict, int]:
+    servers: targets.Servers,
+    seeded: dict,
+    threads: list[WatchedThread],
+    plan: Plan,
+    worker_env: dict[str, str] | None,
+) -> tuple[Inboxes, dict, int, Drain]:
     inboxes = Inboxes()
     specs = fanout.group_sockets(servers.ports, [s["key"] for s in seeded["sockets"]], "/ws/inbox/")
     indices = [s["index"] for s in seeded["sockets"]]
@@ -248,6 +287,7 @@ async def _measure(
         await asyncio.gather(*(open_one(i, s) for i, s in zip(indices, specs, strict=True)))
         for thread in threads:
             await _post_replies(thread, servers.ports[0], seeded["author_key"], inboxes, plan)
+        after = await asyncio.to_thread(_drain, worker_env)
         # Whatever is still on its way: wait until nothing arrives for a few seconds.
         settled, frames = time.monotonic(), inboxes.frames
         deadline = time.monotonic() + NOTIFY_LIMIT
@@ -255,7 +295,7 @@ async def _measure(
             await asyncio.sleep(0.2)
             if inboxes.frames != frames:
                 settled, frames = time.monotonic(), inboxes.frames
-        return inboxes, _socket_check(threads, indices, inboxes), len(clients)
+        return inboxes, _socket_check(threads, indices, inboxes), len(clients), after
     finally:
         for ws in clients:
             ws.transport.abort()
@@ -276,6 +316,7 @@ def report(
     rows: dict,
     opened: int,
     plan: Plan,
+    drains: tuple[Drain, Drain] | None = None,
 ) -> None:
     print(f"\n{title}")
     print(
@@ -331,6 +372,12 @@ def report(
         "302); last notified: from the reply's send to the last-created watcher's socket "
         "receiving its notification.created"
     )
+    if drains is not None:
+        before, after = drains
+        print(
+            f"  task queue before the timed replies: {before.describe()}; after them, "
+            f"before the check: {after.describe()}"
+        )
 
 
 def main(options: targets.Options | None = None, args=None) -> None:
@@ -365,8 +412,12 @@ def main(options: targets.Options | None = None, args=None) -> None:
                     env, "reply_queries", seeded["author"], posts, QUERY_REPLIES, plan.budget / 2
                 )
                 worker = targets.worker_command(options, env)
+                worker_env = env if worker else None
                 with targets.daphne_servers("replies", env, processes, worker) as servers:
-                    inboxes, sockets, opened = asyncio.run(_measure(servers, seeded, threads, plan))
+                    before = _drain(worker_env)
+                    inboxes, sockets, opened, after = asyncio.run(
+                        _measure(servers, seeded, threads, plan, worker_env)
+                    )
                 rows = _check_rows(env, threads, seeded["member_ids"], plan.run_id)
                 sampled = "every" if plan.sample == 0 else f"up to {plan.sample}"
                 report(
@@ -380,6 +431,7 @@ def main(options: targets.Options | None = None, args=None) -> None:
                     rows,
                     opened,
                     plan,
+                    (before, after) if worker else None,
                 )
         plan.run_id = f"{int(time.time())}"
 

@@ -158,6 +158,19 @@ def check_notifications(expected_file: str, marker: str) -> dict:
     return report
 
 
+def pending_tasks() -> dict:
+    """Background tasks queued in the database and not finished yet (READY or RUNNING).
+
+    Zero when the project has no database task queue (tasks run in the request, or none).
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return {"pending": 0}
+    results = apps.get_model("django_tasks_database", "DBTaskResult")
+    return {"pending": results.objects.filter(status__in=["READY", "RUNNING"]).count()}
+
+
 def page_queries(session_key: str, *paths: str) -> dict:
     """Queries (and writes among them) of each page, on a second visit by the same member."""
     client = Client(HTTP_HOST="127.0.0.1")
@@ -181,4 +194,5 @@ JOBS = {
     "reply_queries": reply_queries,
     "check_notifications": check_notifications,
     "page_queries": page_queries,
+    "pending_tasks": pending_tasks,
 }
