@@ -55,6 +55,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "accounts",
     "forum",
+    "countries",
+    "search",
+    "api",
+    "webhooks",
+    "conversations",
+    "attachments",
+    "projects",
 ]
 
 MIDDLEWARE = [

@@ -92,6 +92,8 @@ class World:
     invitations: dict[str, Invitation] = field(default_factory=dict)
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
+    # Objects of the other apps (tests/routes/<app>.py): kind -> state -> object.
+    objects: dict[str, dict[str, object]] = field(default_factory=dict)
     # The answer for a missing object, per (role, method, URL, data): it never changes.
     missing_answers: dict[tuple, tuple[int, str]] = field(default_factory=dict)
 
@@ -104,6 +106,8 @@ class World:
         for name in names:
             if name in extra:
                 found[name] = extra[name]
+            elif kind in self.objects:
+                found[name] = self._argument(self.objects[kind], state, name)
             elif kind == "group":
                 found[name] = {
                     "legal": self.legal.slug,
@@ -134,6 +138,16 @@ class World:
                 raise KeyError(f"no argument {name!r} for a {kind} route")
         return found
 
+    @classmethod
+    def _argument(cls, objects: dict, state: str, name: str) -> object:
+        """Read URL argument `name` off an app's object in `state` (tests/routes/)."""
+        if state in objects:
+            value = getattr(objects[state], name)
+            return value() if callable(value) else value
+        if name == "pk":
+            return cls._id(objects, state)
+        raise KeyError(f"no object in state {state!r} to give {name!r}")
+
     @staticmethod
     def _id(objects: dict, state: str) -> object:
         if state == "huge":
@@ -144,9 +158,18 @@ class World:
 
 
 def build_world() -> World:
-    """Make one of each role and of each object state, through the actions."""
+    """Make one of each role and of each object state, through the actions.
+
+    Then each app's route module (tests/routes/) adds its own objects to the world.
+    """
+    from tests.routes import modules
+
     with override_settings(FORUM_POSTS_PER_MINUTE=10_000):
-        return _build()
+        world = _build()
+        for module in modules():
+            if hasattr(module, "build"):
+                module.build(world)
+        return world
 
 
 def _build() -> World:

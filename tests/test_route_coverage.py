@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -46,36 +45,24 @@ from tests.access import (
     secret,
 )
 from tests.forum.test_consumers_groups import closed_with, frames
+from tests.routes import modules as app_route_modules
+from tests.routes.tables import (
+    BAD,
+    GONE,
+    HELLO,
+    LOGIN,
+    MFA,
+    NO_CONTENT,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    Answer,
+    Row,
+    Socket,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    to: str = ""  # where a 302 must lead: "login", "mfa", or anywhere else ("")
-
-    def __str__(self) -> str:
-        return f"{self.status} to {self.to}" if self.to else str(self.status)
-
-
-OK, BAD, NOT_ALLOWED, GONE = Answer(200), Answer(400), Answer(405), Answer(410)
-NOT_FOUND = Answer(404)
-NO_CONTENT = Answer(204)
-LOGIN, MFA, REDIRECT = Answer(302, "login"), Answer(302, "mfa"), Answer(302)
-
-
-@dataclass(frozen=True)
-class Row:
-    method: str
-    state: str
-    answer: Answer
-    roles: str
-    data: dict | None = None  # POST data; None: the route's default in POST_DATA
-    hides: str = ""  # states whose marker must not show in the answer
-    shows: str = ""  # states whose marker must show (so that `hides` elsewhere means something)
-    xfail: str = ""  # a known product bug: the reason, naming its issue
-    args: dict | None = None  # URL arguments that override the state's
 
 
 # --- the HTTP table -----------------------------------------------------------------
@@ -626,18 +613,6 @@ EXCLUDED = {
 # --- the socket table ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Socket:
-    state: str
-    answer: int | str  # HELLO (accepted, hello first) or the close code
-    roles: str
-    hides: str = ""  # after hello, resume from 0: these states' markers never arrive
-    shows: str = ""  # ... and these do
-    xfail: str = ""
-
-
-HELLO = "hello"
-
 # Refusals close with 4401 (not signed in), 4403 (not allowed) or 4404 (no such group
 # or meeting), as docs/protocol.md says. Removed text leaves the event log: no replay.
 SOCKETS: dict[str, list[Socket]] = {
@@ -676,6 +651,20 @@ SOCKET_KINDS = {
     "ws/meetings/<int:pk>/": "meeting",
     "ws/inbox/": "none",
 }
+
+
+# --- the tables of the other apps (tests/routes/) -----------------------------------
+
+for _module in app_route_modules():
+    for _name in ("URLS", "POST_DATA", "SOCKETS", "SOCKET_KINDS"):
+        _table = getattr(_module, _name, {})
+        _clash = set(_table) & set(globals()[_name])
+        assert not _clash, f"{_module.__name__}.{_name} repeats {sorted(_clash)}"
+        globals()[_name].update(_table)
+    for _kind, _routes in getattr(_module, "KINDS", {}).items():
+        KINDS.update({route: _kind for route in _routes.split()})
+
+__all__ = ["BAD", "GONE", "MFA", "NO_CONTENT", "OK", "Answer"]
 
 
 # --- the world, once per module -----------------------------------------------------
