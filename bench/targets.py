@@ -342,6 +342,11 @@ def start_daphne(name: str, port: int, env: dict[str, str]) -> Process:
     """Start one Daphne process on `port` with `env` and wait for /healthz."""
     env = {**env, "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}"}
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    if profiles := os.environ.get("BENCH_PROFILE_DIR"):
+        # cProfile of the server's event-loop thread, written when the process stops.
+        os.makedirs(profiles, exist_ok=True)
+        out = os.path.join(profiles, f"{name}.prof")
+        command = [sys.executable, "-m", "cProfile", "-o", out, *command[1:]]
     process = Process(name, [*command, "forum.asgi:application"], env)
     try:
         wait_until(process, healthy(port))

@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from forum.checks import log_deployment_warnings  # noqa: E402
+from forum.consumers.wire import defer_autobahn_debug_text  # noqa: E402
 from forum.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -23,6 +24,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+defer_autobahn_debug_text()
 
 # Daphne runs no system checks: say here if this server runs on SQLite or alone.
 log_deployment_warnings()

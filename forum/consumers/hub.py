@@ -107,6 +107,9 @@ class Hub:
         # Who is online per stream: here (socket counts) and in other processes.
         self.local: dict[str, Counter[int]] = defaultdict(Counter)
         self.remote: dict[str, dict[str, dict[int, dict]]] = defaultdict(dict)
+        # Per stream and member, in how many places (here, each other process) they are
+        # online: its length is the count a newcomer gets, without a pass over everyone.
+        self.present: dict[str, Counter[int]] = defaultdict(Counter)
         self.profiles: dict[int, dict] = {}
         self.seen: dict[str, int] = {}
         self.announced: dict[str, set[int]] = {}
@@ -199,10 +202,17 @@ class Hub:
                 )
             if self.local[stream_key][member_id] == 1:
                 self._outgoing(stream_key, member_id, online=True)
-            online = self.online(stream_key)
-            if first_here:
-                self.announced[stream_key] = {member["id"] for member in online}
-            snapshot = self._presence_frame(self._snapshot(online))
+                self._arrived(stream_key, member_id)
+            # Past PRESENCE_LIST_MAX a newcomer gets only the count: no pass over everyone
+            # online (which, joined by joined, made a storm of N joins cost O(N^2)).
+            count = len(self.present[stream_key])
+            if first_here or count <= PRESENCE_LIST_MAX:
+                online = self.online(stream_key)
+                if first_here:
+                    self.announced[stream_key] = {member["id"] for member in online}
+                snapshot = self._presence_frame(self._snapshot(online))
+            else:
+                snapshot = self._presence_frame({"count": count})
         await subscriber.push(snapshot)
         self._presence_changed(stream_key)
 
@@ -229,10 +239,12 @@ class Hub:
                 if self.local[stream_key][member_id] <= 0:
                     del self.local[stream_key][member_id]
                     self._outgoing(stream_key, member_id, online=False)
+                    self._departed(stream_key, member_id)
             if not self.streams[stream_key]:
                 del self.streams[stream_key]
                 self.local.pop(stream_key, None)
                 self.remote.pop(stream_key, None)
+                self.present.pop(stream_key, None)
                 self.seen.pop(stream_key, None)
                 self.announced.pop(stream_key, None)
                 if self.outgoing.get(stream_key):
@@ -268,12 +280,26 @@ class Hub:
         )
 
     def online(self, stream_key: str) -> list[dict]:
+        """Everyone online on the stream, here and in other processes, by name."""
+        return sorted(self._online(stream_key).values(), key=_by_name)
+
+    def _online(self, stream_key: str) -> dict[int, dict]:
         members = {
             m: self.profiles[m] for m in self.local.get(stream_key, ()) if m in self.profiles
         }
         for process in self.remote.get(stream_key, {}).values():
             members.update(process)
-        return sorted(members.values(), key=_by_name)
+        return members
+
+    def _arrived(self, stream_key: str, member_id: int) -> None:
+        """One more place (here, or another process) where `member_id` is online."""
+        self.present[stream_key][member_id] += 1
+
+    def _departed(self, stream_key: str, member_id: int) -> None:
+        present = self.present[stream_key]
+        present[member_id] -= 1
+        if present[member_id] <= 0:
+            del present[member_id]
 
     def _outgoing(self, stream_key: str, member_id: int, *, online: bool) -> None:
         """Remember a local arrival or departure; the next flush tells other processes."""
@@ -331,7 +357,7 @@ class Hub:
             logger.exception("Could not tell other processes who is online on %s", stream_key)
         if stream_key not in self.streams:
             return
-        online = {member["id"]: member for member in self.online(stream_key)}
+        online = self._online(stream_key)
         before = self.announced.get(stream_key, set())
         self.announced[stream_key] = set(online)
         if online.keys() == before:
@@ -504,12 +530,21 @@ class Hub:
             return
         there = self.remote[key].setdefault(origin, {})
         if message["type"] == "presence.snapshot":
+            now = {m["id"]: m for m in message["members"]}
+            for member_id in there.keys() - now.keys():
+                self._departed(key, member_id)
+            for member_id in now.keys() - there.keys():
+                self._arrived(key, member_id)
             there.clear()
-            there.update({m["id"]: m for m in message["members"]})
+            there.update(now)
         else:
             for member in message.get("joined", ()):
+                if member["id"] not in there:
+                    self._arrived(key, member["id"])
                 there[member["id"]] = member
             for member_id in message.get("left", ()):
+                if member_id in there:
+                    self._departed(key, member_id)
                 there.pop(member_id, None)
         self._presence_changed(key)
 

@@ -202,3 +202,41 @@ def _write(transport: Any, data: bytes) -> int:
     if isinstance(transport, _TCP):
         return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
     return 0
+
+
+class _Deferred:
+    """`make(value)`, made only when a log line actually formats it."""
+
+    __slots__ = ("make", "value")
+
+    def __init__(self, make: Callable[[Any], str], value: object) -> None:
+        self.make, self.value = make, value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.make(self.value), spec)
+
+    def __str__(self) -> str:
+        return format(self)
+
+    __repr__ = __str__
+
+
+def defer_autobahn_debug_text() -> None:
+    """Keep autobahn from formatting debug lines that are never written.
+
+    On every connection it pretty-prints its whole configuration and colours a dozen
+    names for debug lines, whether or not debug lines are written: about 1 ms of a
+    connect's server time, a sixth of a reconnect storm's. Those texts (the only uses
+    of these helpers in its protocol modules are log arguments) are now made only
+    when a line is written.
+    """
+    try:
+        from autobahn.twisted import websocket as twisted_protocol
+        from autobahn.websocket import protocol
+    except ImportError:  # pragma: no cover - autobahn comes with Daphne
+        return
+    for module in (protocol, twisted_protocol):
+        for name in ("pformat", "hltype", "hlval"):
+            original = getattr(module, name, None)
+            if original is not None and not isinstance(original, partial):
+                setattr(module, name, partial(_Deferred, original))

@@ -59,3 +59,23 @@ def test_wire_falls_back_to_the_asgi_send_outside_daphne():
         {"type": "websocket.send", "text": "hello"},
         {"type": "websocket.send", "text": "world"},
     ]
+
+
+def test_autobahn_formats_debug_text_only_when_a_line_is_written():
+    """Its per-connection debug arguments are deferred: nothing is formatted up front."""
+    from autobahn.websocket import protocol
+
+    from forum.consumers.wire import defer_autobahn_debug_text
+
+    defer_autobahn_debug_text()
+    defer_autobahn_debug_text()  # idempotent: never wrapped twice
+    made = []
+
+    class Loud:
+        def __repr__(self) -> str:
+            made.append(1)
+            return "loud"
+
+    deferred = protocol.pformat([Loud()])
+    assert made == []
+    assert f"{deferred}" == "[loud]" and made == [1]
