@@ -227,6 +227,43 @@ async def test_a_presence_storm_costs_each_socket_a_bounded_number_of_bytes(join
     assert per_join < 60 * PRESENCE_LIST_MAX  # a bounded snapshot and delta per socket
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_join_past_the_list_limit_does_not_walk_everyone_online(monkeypatch):
+    """Joins past PRESENCE_LIST_MAX answer the count kept as they come: a storm of N
+    joins costs O(N) work, not a pass over everyone online per join."""
+    from forum.consumers.hub import PRESENCE_LIST_MAX
+
+    walks = []
+    real_online = Hub.online
+
+    def counting(self, stream_key):
+        walks.append(stream_key)
+        return real_online(self, stream_key)
+
+    monkeypatch.setattr(Hub, "online", counting)
+    _observer, crowd, hub = await storm(4 * PRESENCE_LIST_MAX)
+    assert len(walks) <= PRESENCE_LIST_MAX + 1
+    assert len(hub.present["group:1"]) == len(crowd) + 1
+
+
+def test_the_online_count_follows_other_processes_snapshots_and_changes():
+    hub = Hub()
+    hub.streams["group:1"] = {Recorder(1)}
+    hub.local["group:1"][1] = 1
+    hub.profiles[1] = {"id": 1, "name": "m1"}
+    hub._arrived("group:1", 1)
+
+    def told(message: dict) -> None:
+        asyncio.run(hub._presence({"key": "group:1", **message}))
+
+    told({"type": "presence.snapshot", "origin": "b", "members": [{"id": 1}, {"id": 2}]})
+    told({"type": "presence.change", "origin": "c", "joined": [{"id": 2}, {"id": 3}], "left": []})
+    assert len(hub.present["group:1"]) == len(hub._online("group:1")) == 3
+    told({"type": "presence.change", "origin": "c", "joined": [], "left": [2, 3, 99]})
+    told({"type": "presence.snapshot", "origin": "b", "members": [{"id": 4}]})
+    assert set(hub.present["group:1"]) == set(hub._online("group:1")) == {1, 4}
+
+
 class AwayLayer:
     """A channel layer whose server is gone: every call raises, as Redis down does."""
 
