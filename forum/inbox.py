@@ -50,7 +50,15 @@ def notifications_for(member: Member) -> QuerySet[Notification]:
 
 
 def unread_count(member: Member) -> int:
-    """Count what the list shows as new: unread, and still available to the member."""
+    """Count what the list shows as new: unread, and still available to the member.
+
+    The badge is on every page. Deciding availability builds a query with a subquery
+    per kind of thing a notification is about, and building it costs more than most
+    pages' own work (about 10 ms of CPU); a member with nothing unread, the usual case,
+    is answered by a plain indexed query instead.
+    """
+    if not Notification.objects.filter(recipient=member, read_at__isnull=True).exists():
+        return 0
     return visibility.inbox(member).filter(read_at__isnull=True, available=True).count()
 
 

@@ -183,3 +183,20 @@ def test_an_invitation_to_a_meeting_no_longer_addressed_to_the_reader_shows_noth
     page = client_for(member).get(reverse("inbox")).content.decode()
     assert "Narrowed meeting" not in page
     assert 'id="inbox-unread">0<' in page or 'id="inbox-unread"' not in page
+
+
+def test_the_unread_count_with_nothing_unread_is_one_plain_query(
+    thread, member, other_country_member, django_assert_num_queries
+):
+    """The badge on every page: nothing unread answers without the availability query;
+    something unread is counted by the full rule, as the list shows it."""
+    from forum import inbox, visibility
+
+    with django_assert_num_queries(1) as captured:
+        assert inbox.unread_count(member) == 0
+    assert "CASE" not in captured.captured_queries[0]["sql"].upper()
+    actions.reply(author=other_country_member, parent=thread.posts.get(), body="One")
+    full_rule = visibility.inbox(member).filter(read_at__isnull=True, available=True).count()
+    assert inbox.unread_count(member) == full_rule == 1
+    notifications.mark_read(member=member)
+    assert inbox.unread_count(member) == 0
