@@ -43,6 +43,11 @@ PRESENCE_COALESCE_SECONDS = 1.0
 # socket's presence costs a bounded number of bytes however many are online (and N
 # members connecting at once cost O(N) bytes in all, not O(N²)).
 PRESENCE_LIST_MAX = 50
+# Each process tells the others who is online here this often, so a process that joins
+# late or missed a message catches up; what a process has not said for
+# PRESENCE_EXPIRY_SECONDS (it died, or lost its channel layer) is taken as gone.
+PRESENCE_HEARTBEAT_SECONDS = 30.0
+PRESENCE_EXPIRY_SECONDS = 3 * PRESENCE_HEARTBEAT_SECONDS
 # Channel layers forget group members after a day (`group_expiry`): renew well before.
 RENEW_GROUPS_SECONDS = 3600.0
 
@@ -110,6 +115,8 @@ class Hub:
         # Per stream and member, in how many places (here, each other process) they are
         # online: its length is the count a newcomer gets, without a pass over everyone.
         self.present: dict[str, Counter[int]] = defaultdict(Counter)
+        # When each other process last said who is online there, per stream (loop time).
+        self.heard: dict[str, dict[str, float]] = defaultdict(dict)
         self.profiles: dict[int, dict] = {}
         self.seen: dict[str, int] = {}
         self.announced: dict[str, set[int]] = {}
@@ -245,6 +252,7 @@ class Hub:
                 self.local.pop(stream_key, None)
                 self.remote.pop(stream_key, None)
                 self.present.pop(stream_key, None)
+                self.heard.pop(stream_key, None)
                 self.seen.pop(stream_key, None)
                 self.announced.pop(stream_key, None)
                 if self.outgoing.get(stream_key):
@@ -484,13 +492,17 @@ class Hub:
 
     async def _reconcile_forever(self) -> None:
         loop = asyncio.get_running_loop()
-        renewed = loop.time()
+        renewed = heartbeat = loop.time()
         while True:
             await asyncio.sleep(RECONCILE_SECONDS)
             try:
                 if loop.time() - renewed > RENEW_GROUPS_SECONDS:
                     renewed = loop.time()
                     await self._renew_groups()
+                self._expire_presence(loop.time())
+                if loop.time() - heartbeat > PRESENCE_HEARTBEAT_SECONDS:
+                    heartbeat = loop.time()
+                    await self._presence_heartbeat()
                 if self.channel is None:
                     await self._connect_layer()
                 for key in list(self.unsubscribed):
@@ -504,6 +516,37 @@ class Hub:
                                 await self._repair(key, upto=None, settled=True)
             except Exception:
                 logger.exception("Could not compare streams with the event log")
+
+    async def _presence_heartbeat(self) -> None:
+        """Tell the other processes who is online here, on every stream with presence."""
+        if self.channel is None:
+            return
+        layer = get_channel_layer()
+        for key, here in list(self.local.items()):
+            if not here or not has_presence(key):
+                continue
+            await self._quietly(
+                layer.group_send(
+                    events.layer_group(key),
+                    {
+                        "type": "presence.snapshot",
+                        "key": key,
+                        "origin": self.channel,
+                        "members": [self.profiles[m] for m in here if m in self.profiles],
+                    },
+                )
+            )
+
+    def _expire_presence(self, now: float) -> None:
+        """Forget who another process said was online, once it has been silent too long."""
+        for key, origins in list(self.heard.items()):
+            for origin, at in list(origins.items()):
+                if now - at <= PRESENCE_EXPIRY_SECONDS:
+                    continue
+                del origins[origin]
+                for member_id in self.remote.get(key, {}).pop(origin, {}):
+                    self._departed(key, member_id)
+                self._presence_changed(key)
 
     async def _renew_groups(self) -> None:
         layer = get_channel_layer()
@@ -528,6 +571,7 @@ class Hub:
                 },
             )
             return
+        self.heard[key][origin] = asyncio.get_running_loop().time()
         there = self.remote[key].setdefault(origin, {})
         if message["type"] == "presence.snapshot":
             now = {m["id"]: m for m in message["members"]}

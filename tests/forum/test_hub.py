@@ -264,6 +264,51 @@ def test_the_online_count_follows_other_processes_snapshots_and_changes():
     assert set(hub.present["group:1"]) == set(hub._online("group:1")) == {1, 4}
 
 
+async def test_a_process_that_falls_silent_is_forgotten():
+    """Who another process said was online expires once it stops speaking (it died)."""
+    from forum.consumers.hub import PRESENCE_EXPIRY_SECONDS
+
+    hub = Hub()
+    here = Recorder(1)
+    hub.streams["group:1"] = {here}
+    hub.local["group:1"][1] = 1
+    hub.profiles[1] = here.profile
+    hub._arrived("group:1", 1)
+    await hub._presence(
+        {"type": "presence.snapshot", "key": "group:1", "origin": "b", "members": [{"id": 7}]}
+    )
+    assert set(hub._online("group:1")) == {1, 7}
+    spoke = hub.heard["group:1"]["b"]
+    hub._expire_presence(spoke + PRESENCE_EXPIRY_SECONDS / 2)
+    assert set(hub._online("group:1")) == {1, 7}
+    hub._expire_presence(spoke + PRESENCE_EXPIRY_SECONDS + 1)
+    assert set(hub._online("group:1")) == {1} and set(hub.present["group:1"]) == {1}
+    assert "group:1" in hub.presence_flush  # the open pages are told
+    hub.presence_flush["group:1"].cancel()
+
+
+async def test_the_heartbeat_tells_other_processes_who_is_online_here():
+    from channels.layers import get_channel_layer
+
+    from forum import events
+
+    layer = get_channel_layer()
+    hub = Hub()
+    hub.channel = await layer.new_channel("hub.")
+    listener = await layer.new_channel("other.")
+    await layer.group_add(events.layer_group("group:1"), listener)
+    here = Recorder(3)
+    hub.streams["group:1"] = {here}
+    hub.local["group:1"][3] = 1
+    hub.profiles[3] = here.profile
+    hub.local["member:3"][3] = 1  # an inbox: no presence, no heartbeat
+    await hub._presence_heartbeat()
+    told = await asyncio.wait_for(layer.receive(listener), 2)
+    assert told["type"] == "presence.snapshot" and told["origin"] == hub.channel
+    assert told["members"] == [here.profile]
+    await layer.group_discard(events.layer_group("group:1"), listener)
+
+
 class AwayLayer:
     """A channel layer whose server is gone: every call raises, as Redis down does."""
 
