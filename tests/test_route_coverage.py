@@ -642,7 +642,9 @@ SOCKETS: dict[str, list[Socket]] = {
     ],
     "ws/inbox/": [
         Socket("-", 4401, "anonymous"),
-        Socket("-", HELLO, "signed-in"),
+        # Direct messages (tests/routes/conversations.py) reach their two members only.
+        Socket("-", HELLO, "reader author", shows="dm", hides="dm-deleted"),
+        Socket("-", HELLO, "outsider foreigner moderator chair staff", hides="dm dm-far"),
     ],
 }
 
