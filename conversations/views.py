@@ -23,7 +23,8 @@ from conversations.models import (
     MailPreference,
     Participant,
 )
-from forum import visibility
+from forum import events, visibility
+from forum.actions.notifications import inbox_stream
 from forum.ids import parse_id
 
 CONVERSATIONS_PER_PAGE = 30
@@ -45,6 +46,7 @@ def _members_of(conversation_ids: list[int]) -> dict[int, list]:
 @require_GET
 def conversation_list(request: HttpRequest) -> HttpResponse:
     """The member's conversations: unread first, then the most recent."""
+    inbox_seq = events.last_seq(inbox_stream(request.user.pk))
     page = Paginator(rules.conversations_for(request.user), CONVERSATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -73,6 +75,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "enabled": rules.enabled(),
             "email_immediate": preference.immediate if preference else True,
+            "inbox_seq": inbox_seq,
         },
     )
 
@@ -139,6 +142,8 @@ def new_conversation(request: HttpRequest) -> HttpResponse:
 
 
 def _page_context(request: HttpRequest, conversation: Conversation, form: MessageForm) -> dict:
+    # Read before the messages: the live client resumes from here, so nothing falls between.
+    inbox_seq = events.last_seq(inbox_stream(request.user.pk))
     shown = rules.visible_messages(request.user, conversation)
     before = request.GET.get("before")
     if before is not None:
@@ -157,6 +162,7 @@ def _page_context(request: HttpRequest, conversation: Conversation, form: Messag
     last_mine = max((m.seq for m in page if m.author_id == request.user.pk), default=0)
     return {
         "conversation": conversation,
+        "inbox_seq": inbox_seq,
         "messages_shown": [
             {
                 "message": m,
