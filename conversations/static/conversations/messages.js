@@ -38,7 +38,10 @@
     badge.textContent = n;
     badge.hidden = !n;
   }
+  // For tests and for anyone debugging a connection: the socket's state and what waits.
+  var api = window.forumMessages = { state: "connecting", pending: 0, drop: function () { if (ws) ws.close(); } };
   function setState(text) { if (stateLine) stateLine.textContent = text || ""; }
+  function countPending() { api.pending = order.length; }
   function send(frame) {
     if (ws && ws.readyState === 1) { ws.send(JSON.stringify(frame)); return true; }
     return false;
@@ -131,6 +134,7 @@
       if (seq === null) seq = f.seq;
       order.forEach(function (id) { send(pending[id]); });
       setState(d.tLive);
+      api.state = "live";
       return;
     }
     if (f.seq != null) seq = Math.max(seq || 0, f.seq);
@@ -146,6 +150,7 @@
     else if (f.type === "dm.ack") {
       delete pending[f.client_id];
       order = order.filter(function (id) { return id !== f.client_id; });
+      countPending();
     }
     else if (f.type === "resync" && root) location.reload();
     else if (f.type === "error" && f.client_id && pending[f.client_id]) {
@@ -153,6 +158,7 @@
       var frame = pending[f.client_id];
       delete pending[f.client_id];
       order = order.filter(function (id) { return id !== f.client_id; });
+      countPending();
       if (box && !box.value) box.value = frame.body;
       showError(f.message);
     }
@@ -171,7 +177,8 @@
     ws.onopen = function () { backoff = 1000; };
     ws.onclose = function (e) {
       ws = null;
-      if (e.code === 4401 || e.code === 4403) return;
+      if (e.code === 4401 || e.code === 4403) { api.state = "closed"; return; }
+      api.state = "reconnecting";
       setState(d.tOffline);
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 15000);
@@ -186,6 +193,7 @@
       if (quoteField && quoteField.value) frame.quote = +quoteField.value;
       pending[frame.client_id] = frame;
       order.push(frame.client_id);
+      countPending();
       if (!send(frame)) setState(d.tOffline);
       box.value = "";
       idField.value = newId();
