@@ -55,10 +55,14 @@ def _send(member_id: int, conversation_id: int, client_id: str, body: str, quote
     from django.contrib.auth import get_user_model
 
     from conversations.actions import messages as actions
-    from conversations.models import DirectMessage
+    from conversations.models import Conversation, DirectMessage
 
     member = get_user_model().objects.get(pk=member_id)
-    conversation = rules.get_conversation_or_404(member, conversation_id)
+    # send_message checks that the member sits in it (404 like a missing one otherwise);
+    # a quote is looked up only for a participant, so it cannot tell what is where.
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None or (quote_id and not rules.is_participant(member_id, conversation_id)):
+        raise Http404("No such conversation.")
     quote = None
     if quote_id is not None:
         quote = DirectMessage.objects.filter(pk=quote_id, conversation=conversation).first()

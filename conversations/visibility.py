@@ -119,28 +119,29 @@ def _one_common_group(member_ids: list[int]) -> bool:
     return bool(groups)
 
 
-def check_may_send(author: Member, conversation: Conversation) -> None:
-    """Raise CannotMessage unless `author` may post in `conversation` now.
+def check_may_send(author: Member, conversation: Conversation) -> list[int]:
+    """Raise CannotMessage unless `author` may post in `conversation` now; return who
+    receives the message (see `recipients`), found by the same queries.
 
     In a two-member conversation, the other member's block or the policy stops it; in
     a group conversation, a member who blocked the author simply does not receive.
     """
     if not enabled():
         raise CannotMessage(_("Direct messages are turned off on this forum."), code="dm_off")
-    others = list(
-        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
-        .exclude(member=author)
-        .values_list("member", flat=True)
+    current = list(
+        Participant.objects.filter(conversation=conversation, left_at__isnull=True).values_list(
+            "member", flat=True
+        )
     )
+    others = [m for m in current if m != author.pk]
     if not others:
         raise CannotMessage(_("Nobody else is left in this conversation."), code="alone")
-    if conversation.is_group:
-        return
-    if (
-        blocked_by(others, author.pk)
-        or not messageable_members(author).filter(pk__in=others).exists()
+    blocking = blocked_by(others, author.pk)
+    if not conversation.is_group and (
+        blocking or not messageable_members(author).filter(pk__in=others).exists()
     ):
         raise CannotMessage(_("You cannot message this member."), code="cannot_message")
+    return [m for m in current if m not in blocking]
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def send_message(
     body = _check_body(body)
     if quote is not None and (quote.conversation_id != conversation.pk or quote.deleted):
         raise ValidationError(_("That message cannot be quoted."), code="bad_quote")
-    rules.check_may_send(author, conversation)
+    receivers = rules.check_may_send(author, conversation)
     _check_message_rate(author)
     html = _render(body, conversation.pk)
     try:
@@ -155,12 +155,7 @@ def send_message(
             Participant.objects.filter(conversation=locked, member=author).update(
                 read_seq=locked.last_seq, read_at=now
             )
-            live.record(
-                live.DM_MESSAGE,
-                live.message_payload(message),
-                rules.recipients(locked, author.pk),
-                unread=True,
-            )
+            live.record(live.DM_MESSAGE, live.message_payload(message), receivers, unread=True)
     except IntegrityError:
         # Another send with this client_id committed first: that one is the message.
         existing = _sent(conversation.pk, author, client_id)
