@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -85,7 +85,6 @@ def _existing_pair(member, other) -> Conversation | None:
     return (
         rules.conversations_for(member)
         .filter(is_group=False, participants__member=other, participants__left_at__isnull=True)
-        .annotate(n=Count("participants", filter=Q(participants__left_at__isnull=True)))
         .first()
     )
 

@@ -1,7 +1,9 @@
 """/ws/inbox/: one member's own notifications, live, with the group channels' resume rule.
 
 The frames carry ids, kinds and the unread count, never a post's text: the inbox page
-(or a later API) shows the text after checking visibility again.
+(or a later API) shows the text after checking visibility again. Direct messages
+(conversations/consumers.py) ride the same socket and stream, with their text: only
+the conversation's members ever receive them.
 """
 
 from __future__ import annotations
