@@ -25,8 +25,10 @@ from forum.ids import ID_MAX
 
 logger = logging.getLogger(__name__)
 
-# How long a socket trusts what it learnt about a conversation's members for typing.
+# How long a socket trusts what it learnt about a conversation's members for typing,
+# and the member's own row (country, groups' policy) for sending.
 TYPING_MEMBERS_SECONDS = 30.0
+MEMBER_SECONDS = 30.0
 
 
 class MessageError(ClientError):
@@ -51,13 +53,18 @@ def _not_found() -> ClientError:
 
 
 @database_sync_to_async
-def _send(member_id: int, conversation_id: int, client_id: str, body: str, quote_id):
+def _member(member_id: int):
     from django.contrib.auth import get_user_model
 
+    return get_user_model().objects.select_related("organization").get(pk=member_id)
+
+
+@database_sync_to_async
+def _send(member, conversation_id: int, client_id: str, body: str, quote_id):
     from conversations.actions import messages as actions
     from conversations.models import Conversation, DirectMessage
 
-    member = get_user_model().objects.get(pk=member_id)
+    member_id = member.pk
     # send_message checks that the member sits in it (404 like a missing one otherwise);
     # a quote is looked up only for a participant, so it cannot tell what is where.
     conversation = Conversation.objects.filter(pk=conversation_id).first()
@@ -103,6 +110,15 @@ class MessageFrames:
         self.consumer = consumer
         self.typing_at: dict[int, float] = {}
         self.typing_targets: dict[int, tuple[float, list[int] | None]] = {}
+        self.member, self.member_at = None, 0.0
+
+    async def _fresh_member(self):
+        """The sending member, read again at most every MEMBER_SECONDS (one query less
+        per message; a deactivated member's sockets close on their own)."""
+        now = time.monotonic()
+        if self.member is None or now - self.member_at > MEMBER_SECONDS:
+            self.member, self.member_at = await _member(self.consumer.member_id), now
+        return self.member
 
     def handlers(self) -> dict:
         return {"dm.send": self.send, "dm.typing": self.typing, "dm.read": self.read}
@@ -116,9 +132,8 @@ class MessageFrames:
         try:
             conversation_id = _id(frame, "conversation")
             quote_id = _id(frame, "quote", required=False)
-            message_id, seq = await _send(
-                self.consumer.member_id, conversation_id, client_id, body, quote_id
-            )
+            member = await self._fresh_member()
+            message_id, seq = await _send(member, conversation_id, client_id, body, quote_id)
         except ClientError as error:
             raise MessageError(error.code, error.message, client_id) from None
         except Http404:

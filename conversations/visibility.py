@@ -120,8 +120,9 @@ def _one_common_group(member_ids: list[int]) -> bool:
 
 
 def check_may_send(author: Member, conversation: Conversation) -> list[int]:
-    """Raise CannotMessage unless `author` may post in `conversation` now; return who
-    receives the message (see `recipients`), found by the same queries.
+    """Raise CannotMessage unless `author` may post in `conversation` now (Http404 if
+    they are not in it); return who receives the message (see `recipients`), found by
+    the same queries.
 
     In a two-member conversation, the other member's block or the policy stops it; in
     a group conversation, a member who blocked the author simply does not receive.
@@ -133,6 +134,8 @@ def check_may_send(author: Member, conversation: Conversation) -> list[int]:
             "member", flat=True
         )
     )
+    if author.pk not in current:
+        raise Http404("No such conversation.")
     others = [m for m in current if m != author.pk]
     if not others:
         raise CannotMessage(_("Nobody else is left in this conversation."), code="alone")

@@ -121,12 +121,10 @@ def send_message(
     existing = _sent(conversation.pk, author, client_id)
     if existing is not None:
         return existing, False
-    if not rules.is_participant(author.pk, conversation.pk):
-        raise Http404("No such conversation.")
+    receivers = rules.check_may_send(author, conversation)  # Http404 for a non-member
     body = _check_body(body)
     if quote is not None and (quote.conversation_id != conversation.pk or quote.deleted):
         raise ValidationError(_("That message cannot be quoted."), code="bad_quote")
-    receivers = rules.check_may_send(author, conversation)
     _check_message_rate(author)
     html = _render(body, conversation.pk)
     try:
