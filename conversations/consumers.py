@@ -65,10 +65,11 @@ def _send(member, conversation_id: int, client_id: str, body: str, quote_id):
     from conversations.models import Conversation, DirectMessage
 
     member_id = member.pk
-    # send_message checks that the member sits in it (404 like a missing one otherwise);
-    # a quote is looked up only for a participant, so it cannot tell what is where.
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
-    if conversation is None or (quote_id and not rules.is_participant(member_id, conversation_id)):
+    # send_message checks that the member sits in it (404 like a missing one otherwise),
+    # reading the conversation under its lock; a quote is looked up only for a
+    # participant, so it cannot tell what is where.
+    conversation = Conversation(pk=conversation_id)
+    if quote_id and not rules.is_participant(member_id, conversation_id):
         raise Http404("No such conversation.")
     quote = None
     if quote_id is not None:

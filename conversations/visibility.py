@@ -129,18 +129,23 @@ def check_may_send(author: Member, conversation: Conversation) -> list[int]:
     """
     if not enabled():
         raise CannotMessage(_("Direct messages are turned off on this forum."), code="dm_off")
-    current = list(
-        Participant.objects.filter(conversation=conversation, left_at__isnull=True).values_list(
-            "member", flat=True
+    # One query: who is in it, who of them blocked the author, and what kind it is.
+    rows = list(
+        Participant.objects.filter(conversation=conversation.pk, left_at__isnull=True)
+        .annotate(
+            blocks=Exists(Block.objects.filter(blocker=OuterRef("member"), blocked=author.pk))
         )
+        .values_list("member", "blocks", "conversation__is_group")
     )
+    current = [member_id for member_id, _blocks, _group in rows]
     if author.pk not in current:
         raise Http404("No such conversation.")
     others = [m for m in current if m != author.pk]
     if not others:
         raise CannotMessage(_("Nobody else is left in this conversation."), code="alone")
-    blocking = blocked_by(others, author.pk)
-    if not conversation.is_group and (
+    blocking = {m for m, blocks, _group in rows if blocks and m != author.pk}
+    is_group = rows[0][2]
+    if not is_group and (
         blocking or not messageable_members(author).filter(pk__in=others).exists()
     ):
         raise CannotMessage(_("You cannot message this member."), code="cannot_message")
