@@ -76,6 +76,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
             "enabled": rules.enabled(),
             "email_immediate": preference.immediate if preference else True,
             "inbox_seq": inbox_seq,
+            "messages_unread": rules.unread_count(request.user),
         },
     )
 
@@ -162,6 +163,8 @@ def _page_context(request: HttpRequest, conversation: Conversation, form: Messag
     return {
         "conversation": conversation,
         "inbox_seq": inbox_seq,
+        # The header's badge: other pages leave it to the live script (no query each).
+        "messages_unread": rules.unread_count(request.user),
         "messages_shown": [
             {
                 "message": m,
