@@ -338,8 +338,8 @@ def block_member(request: HttpRequest, handle: str) -> HttpResponse:
 @require_POST
 def email_preference(request: HttpRequest) -> HttpResponse:
     """Whether to get an email about messages left unread for 15 minutes."""
-    MailPreference.objects.update_or_create(
-        member=request.user, defaults={"immediate": request.POST.get("immediate") == "on"}
+    actions.set_mail_preference(
+        member=request.user, immediate=request.POST.get("immediate") == "on"
     )
     messages.success(request, _("Your email setting for direct messages was saved."))
     return redirect("conversations:list")

@@ -294,3 +294,10 @@ def leave(*, member: Member, conversation: Conversation) -> None:
             {"conversation": conversation.pk, "member": live.member_payload(member)},
             [*rules.recipients(conversation, member.pk), member.pk],
         )
+
+
+def set_mail_preference(*, member: Member, immediate: bool) -> None:
+    """Whether `member` gets an email about messages left unread for 15 minutes."""
+    from conversations.models import MailPreference
+
+    MailPreference.objects.update_or_create(member=member, defaults={"immediate": immediate})

@@ -166,3 +166,14 @@ def test_staff_see_the_report_but_not_the_conversation(member, other_country_mem
     report = MessageReport.objects.get()
     page = staff_client.get(f"/messages/reports/{report.pk}/").content.decode()
     assert "Offensive words" in page
+
+
+def test_the_email_setting_is_saved_from_the_list(member):
+    from conversations.models import MailPreference
+
+    client = client_for(member)
+    assert client.post("/messages/email/", {}).status_code == 302
+    assert MailPreference.objects.get(member=member).immediate is False
+    client.post("/messages/email/", {"immediate": "on"})
+    assert MailPreference.objects.get(member=member).immediate is True
+    assert "checked" in client.get("/messages/").content.decode()
