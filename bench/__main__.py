@@ -8,29 +8,41 @@ benchmark takes the common flags: --db, --pg-url, --redis-url, --processes, --wo
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 import time
+from types import ModuleType
 
-from bench import (
-    concurrent_replies,
-    connect_storm,
-    digests,
-    fanout,
-    meeting_chat,
-    replies,
-    targets,
-    thread_pages,
-)
+import bench
+from bench import targets
 
-BENCHMARKS = {
-    "thread_pages": thread_pages,
-    "fanout": fanout,
-    "meeting_chat": meeting_chat,
-    "replies": replies,
-    "connect_storm": connect_storm,
-    "digests": digests,
-    "concurrent_replies": concurrent_replies,
-}
+# The benchmarks run in this order; any other module of bench/ with `main` and
+# `add_arguments` (a benchmark added later) runs after them, by name.
+ORDER = [
+    "thread_pages",
+    "fanout",
+    "meeting_chat",
+    "replies",
+    "concurrent_replies",
+    "connect_storm",
+    "digests",
+]
+
+
+def _benchmarks() -> dict[str, ModuleType]:
+    found = {}
+    for info in pkgutil.iter_modules(bench.__path__):
+        if info.ispkg or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"bench.{info.name}")
+        if callable(getattr(module, "main", None)) and hasattr(module, "add_arguments"):
+            found[info.name] = module
+    ordered = [name for name in ORDER if name in found]
+    return {name: found[name] for name in ordered + sorted(set(found) - set(ordered))}
+
+
+BENCHMARKS = _benchmarks()
 
 
 def parser_for(names: list[str]) -> argparse.ArgumentParser:

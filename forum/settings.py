@@ -255,3 +255,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- conversations (direct messages) -------------------------------------------------
+# Who may write to whom: "shared group", "same group only", "same country only" or "off".
+DM_POLICY = os.environ.get("DM_POLICY", "shared group")
+# Days a direct message is kept (unset: forever); `manage.py apply_message_retention`.
+DM_RETENTION_DAYS = (
+    int(os.environ["DM_RETENTION_DAYS"]) if os.environ.get("DM_RETENTION_DAYS") else None
+)
+DM_CONVERSATIONS_PER_HOUR = int(os.environ.get("DM_CONVERSATIONS_PER_HOUR", "20"))
+DM_MESSAGES_PER_MINUTE = int(os.environ.get("DM_MESSAGES_PER_MINUTE", "30"))

@@ -619,9 +619,9 @@ SOCKETS: dict[str, list[Socket]] = {
     "ws/groups/<slug:slug>/": [
         Socket("legal", 4401, "anonymous"),
         Socket("legal", 4403, "outsider"),
-        Socket("legal", HELLO, "foreigner", hides="limited pending rejected removed"),
-        Socket("legal", HELLO, "reader", hides="pending rejected removed", shows="limited"),
-        Socket("legal", HELLO, "author moderators", hides="removed", shows="pending"),
+        Socket("legal", HELLO, "foreigner", hides="limited pending rejected removed dm"),
+        Socket("legal", HELLO, "reader", hides="pending rejected removed dm", shows="limited"),
+        Socket("legal", HELLO, "author moderators", hides="removed dm", shows="pending"),
         Socket("moved", 4403, "foreigner reader moderator chair"),
         Socket("moved", HELLO, "outsider author", hides="moved moved-edit"),
         Socket("missing", 4401, "anonymous"),
@@ -642,7 +642,9 @@ SOCKETS: dict[str, list[Socket]] = {
     ],
     "ws/inbox/": [
         Socket("-", 4401, "anonymous"),
-        Socket("-", HELLO, "signed-in"),
+        # Direct messages (tests/routes/conversations.py) reach their two members only.
+        Socket("-", HELLO, "reader author", shows="dm", hides="dm-deleted"),
+        Socket("-", HELLO, "outsider foreigner moderator chair staff", hides="dm dm-far"),
     ],
 }
 

@@ -6,7 +6,9 @@ bench/targets.py), so the same job runs against SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import sys
 
 import django
@@ -14,9 +16,12 @@ import django
 
 def main(argv: list[str]) -> int:
     django.setup()
-    from bench.jobs import contention, digests, probes, seeds
+    import bench.jobs
 
-    jobs = {**seeds.JOBS, **probes.JOBS, **digests.JOBS, **contention.JOBS}
+    jobs: dict = {}
+    for info in pkgutil.iter_modules(bench.jobs.__path__):
+        if not info.name.startswith("_"):
+            jobs.update(getattr(importlib.import_module(f"bench.jobs.{info.name}"), "JOBS", {}))
     if not argv or argv[0] not in jobs:
         print(f"choose a job: {', '.join(sorted(jobs))}", file=sys.stderr)
         return 2

@@ -1,7 +1,9 @@
 """/ws/inbox/: one member's own notifications, live, with the group channels' resume rule.
 
 The frames carry ids, kinds and the unread count, never a post's text: the inbox page
-(or a later API) shows the text after checking visibility again.
+(or a later API) shows the text after checking visibility again. Direct messages
+(conversations/consumers.py) ride the same socket and stream, with their text: only
+the conversation's members ever receive them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
+from conversations.consumers import MessageFrames
 from forum import events, visibility
 from forum.actions.notifications import inbox_stream
 from forum.consumers.groups import (
@@ -22,14 +25,19 @@ from forum.consumers.hub import hub
 
 
 @database_sync_to_async
-def _hello(member_id: int) -> tuple[int, int]:
+def _hello(member_id: int) -> tuple[int, int, int]:
     from django.contrib.auth import get_user_model
 
+    from conversations import visibility as conversations
     from forum import inbox
 
     # The whole member: what they may still see depends on their country and groups.
     member = get_user_model().objects.get(pk=member_id)
-    return events.last_seq(inbox_stream(member_id)), inbox.unread_count(member)
+    return (
+        events.last_seq(inbox_stream(member_id)),
+        inbox.unread_count(member),
+        conversations.unread_count(member),
+    )
 
 
 @database_sync_to_async
@@ -54,10 +62,19 @@ class InboxConsumer(GroupConsumer):
             member_id=member.pk, country=member.country.code, staff=False, moderator=False
         )
         self.profile = {"id": member.pk, "name": member.display_name, "handle": member.handle}
-        hello_seq, unread = await _hello(member.pk)
-        await self._begin(
-            inbox_stream(member.pk), {"type": "hello", "seq": hello_seq, "unread": unread}
-        )
+        hello_seq, unread, unread_conversations = await _hello(member.pk)
+        # Direct messages (conversations/) travel on this socket too: their dm.* frames.
+        self.messages = MessageFrames(self)
+        hello = {
+            "type": "hello",
+            "seq": hello_seq,
+            "unread": unread,
+            "unread_conversations": unread_conversations,
+        }
+        await self._begin(inbox_stream(member.pk), hello)
+
+    def frame_handlers(self) -> dict:
+        return {**super().frame_handlers(), **self.messages.handlers()}
 
     async def control(self, message: dict) -> None:
         if message["action"] == "close" and message.get("group") is None:

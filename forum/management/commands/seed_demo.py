@@ -171,6 +171,29 @@ def seed_meeting() -> None:
     )
 
 
+def seed_conversation() -> None:
+    """Start the demo conversation once: a Zambian member asks a Chinese member."""
+    from conversations.actions import messages as actions
+    from conversations.models import DirectMessage
+
+    if DirectMessage.objects.filter(client_id="demo-dm-1").exists():
+        return
+    asker = Member.objects.get(email="member.zm@demo.example")
+    answerer = Member.objects.get(email="member.cn@demo.example")
+    conversation, _first = actions.start_conversation(
+        author=asker,
+        recipients=[answerer],
+        body="Hello! After the meeting: is the **solar project** still looking for partners?",
+        client_id="demo-dm-1",
+    )
+    actions.send_message(
+        author=answerer,
+        conversation=conversation,
+        body="Yes. Let us talk this week; what time suits you in Lusaka?",
+        client_id="demo-dm-2",
+    )
+
+
 class Command(BaseCommand):
     help = "Create demo members (idempotent) and print their logins."
 
@@ -235,6 +258,7 @@ class Command(BaseCommand):
             rows.append((staff.email, "staff", "CN", "*"))
         seed_threads()
         seed_meeting()
+        seed_conversation()
         for row in rows:
             self.stdout.write("\t".join(row))
         self.stderr.write(

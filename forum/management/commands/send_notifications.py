@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from forum import notification_mail
@@ -25,3 +26,5 @@ class Command(BaseCommand):
             f"Notification emails: {report.sent} sent ({report.notifications} notifications), "
             f"{report.failed} failed and kept for the next run."
         )
+        # Direct messages unread for 15 minutes go out on the same schedule.
+        call_command("send_message_emails", stdout=self.stdout)
