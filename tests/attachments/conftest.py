@@ -17,4 +17,3 @@ def file_store(tmp_path, settings):
         },
     }
     return location
-
