@@ -12,9 +12,10 @@ def storage(url: str | None, base_dir: Path) -> dict[str, object]:
     """Return STORAGES["attachments"] for STORAGE_URL.
 
     No URL: the local file system under var/attachments (never served by the static
-    files' server). `s3://key:secret@host:port/bucket?region=eu-west-1` (HTTPS) or
-    `s3+http://...` (plain HTTP, a local MinIO or test server): any S3-compatible store
-    through django-storages; without a host, Amazon S3 itself.
+    files' server); `file:///srv/forum-files`: another directory.
+    `s3://key:secret@host:port/bucket?region=eu-west-1` (HTTPS) or `s3+http://...`
+    (plain HTTP: a local MinIO or test server): any S3-compatible store through
+    django-storages; without a host, Amazon S3 itself.
     """
     if not url:
         return {
@@ -22,8 +23,15 @@ def storage(url: str | None, base_dir: Path) -> dict[str, object]:
             "OPTIONS": {"location": str(base_dir / "var" / "attachments"), "base_url": None},
         }
     parts = urlsplit(url)
+    if parts.scheme == "file":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": unquote(parts.path), "base_url": None},
+        }
     if parts.scheme not in ("s3", "s3+http", "s3+https"):
-        raise ImproperlyConfigured(f"STORAGE_URL must start with s3:// or s3+http://, not {url!r}")
+        raise ImproperlyConfigured(
+            f"STORAGE_URL must start with file://, s3:// or s3+http://, not {url!r}"
+        )
     bucket = parts.path.strip("/")
     if not bucket or "/" in bucket:
         raise ImproperlyConfigured("STORAGE_URL must name one bucket: s3://key:secret@host/bucket")
