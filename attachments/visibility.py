@@ -104,7 +104,10 @@ def can_view(viewer, attachment: Attachment) -> bool:
         return False
     if attachment.owner_id is None:
         return attachment.uploader_id == viewer.pk
-    kind = owners.kind_of(ContentType.objects.get_for_id(attachment.owner_type_id))
+    try:
+        kind = owners.kind_of(ContentType.objects.get_for_id(attachment.owner_type_id))
+    except LookupError:  # an owner kind no longer registered: nobody
+        return False
     return kind.visible(viewer).filter(pk=attachment.owner_id).exists()
 
 

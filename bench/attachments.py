@@ -3,9 +3,11 @@
 In the same run, on each database (SQLite, and PostgreSQL when reachable): the throughput
 of uploading a 20 MB file (`POST /files/upload/`, streamed to a temporary file and hashed
 on the way) and of downloading it back (`GET /files/<id>/`, the visibility rule then a
-streamed response), against downloading a 20 MB static file from WhiteNoise on the same
-server (the baseline). Then the resident memory (RSS) of a fresh Daphne process while 10
-clients upload 20 MB each at once: streaming means the growth stays well under 10 x 20 MB.
+streamed response), against two baselines on the same server: downloading a 20 MB static
+file from WhiteNoise, and POSTing the same 20 MB to /healthz (Daphne receives the body,
+Django spools it to disk, then answers 405: the transport alone). Then the resident memory
+(RSS) of a fresh Daphne process while 10 clients POST 20 MB each at once, to /healthz
+(the baseline) and as uploads: the upload path must add nothing that grows with the file.
 
 `python -m bench attachments [--db ...] [--rounds N] [--parallel P] [--megabytes M]`.
 """
@@ -71,8 +73,10 @@ def _headers(session: str) -> dict[str, str]:
     }
 
 
-def upload(port: int, session: str, path: Path) -> tuple[int, dict | None, float]:
-    """POST `path` as multipart, streamed from disk; return (status, JSON, seconds)."""
+def upload(
+    port: int, session: str, path: Path, url: str = "/files/upload/"
+) -> tuple[int, dict | None, float]:
+    """POST `path` as multipart to `url`, streamed from disk; return (status, JSON, seconds)."""
     boundary = uuid.uuid4().hex
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"'
@@ -95,7 +99,7 @@ def upload(port: int, session: str, path: Path) -> tuple[int, dict | None, float
     }
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     began = time.perf_counter()
-    connection.request("POST", "/files/upload/", body=body(), headers=headers)
+    connection.request("POST", url, body=body(), headers=headers)
     response = connection.getresponse()
     data = response.read()
     elapsed = time.perf_counter() - began
@@ -131,10 +135,15 @@ def attach(port: int, session: str, thread: int, attachment: int) -> int:
 def throughput(port: int, seeded: dict, rounds: int, size: int, static_path: str) -> dict:
     session = seeded["session"]
     up, down, static = Transfer(size=size), Transfer(size=size), Transfer(size=size)
+    received = Transfer(size=size)
     attachment = None
     for _ in range(rounds):
         source = zip_of(size)
         try:
+            # The transport alone: Daphne receives the body, Django spools it, then refuses.
+            status, _answer, seconds = upload(port, session, source, "/healthz")
+            if status == 405:
+                received.seconds.append(seconds)
             status, answer, seconds = upload(port, session, source)
         finally:
             source.unlink()
@@ -153,11 +162,14 @@ def throughput(port: int, seeded: dict, rounds: int, size: int, static_path: str
                 into.seconds.append(seconds)
             else:
                 into.errors += 1
-    return {"static": static, "download": down, "upload": up}
+    return {"static": static, "download": down, "received": received, "upload": up}
 
 
-def parallel_memory(port: int, pid: int, seeded: dict, parallel: int, size: int) -> dict:
-    """RSS of the Daphne process before and at its peak while `parallel` clients upload."""
+def parallel_memory(
+    port: int, pid: int, seeded: dict, parallel: int, size: int, url: str = "/files/upload/"
+) -> dict:
+    """RSS of the Daphne process before and at its peak while `parallel` clients POST
+    `size` bytes each to `url` at once."""
     sources = [zip_of(size) for _ in range(parallel)]
     idle = targets.rss_kb(pid)
     peak = idle
@@ -172,7 +184,7 @@ def parallel_memory(port: int, pid: int, seeded: dict, parallel: int, size: int)
     statuses: list[int] = []
 
     def one(path: Path) -> None:
-        statuses.append(upload(port, seeded["session"], path)[0])
+        statuses.append(upload(port, seeded["session"], path, url)[0])
 
     sampler = threading.Thread(target=sample)
     sampler.start()
@@ -220,15 +232,23 @@ def main(options: targets.Options | None = None, args=None) -> None:
                 found = throughput(
                     servers.ports[0], seeded, rounds, size, "/static/bench/static-20mb.bin"
                 )
+            # Baseline: the same bodies to /healthz, which Django reads (ASGI spools a
+            # request body before any view) and then refuses: the server's own share.
+            with targets.daphne_servers("attachments-memory-base", env, 1) as servers:
+                base = parallel_memory(
+                    servers.ports[0], servers.pids[0], seeded, parallel, size, "/healthz"
+                )
             with targets.daphne_servers("attachments-memory", env, 1) as servers:
                 memory = parallel_memory(servers.ports[0], servers.pids[0], seeded, parallel, size)
         finally:
             shutil.rmtree(static_file.parent, ignore_errors=True)
             shutil.rmtree(store, ignore_errors=True)
-        report(database.label, found, memory, rounds, parallel, size)
+        report(database.label, found, base, memory, rounds, parallel, size)
 
 
-def report(label: str, found: dict, memory: dict, rounds: int, parallel: int, size: int) -> None:
+def report(
+    label: str, found: dict, base: dict, memory: dict, rounds: int, parallel: int, size: int
+) -> None:
     mb = size // (1024 * 1024)
     print(f"\nattachments: {label}, one Daphne process, DEBUG off, {mb} MB files, {rounds} rounds")
     print(f"{'target':<40}{'MB/s':>9}{'ratio':>8}{'median s':>10}{'errors':>8}")
@@ -236,6 +256,7 @@ def report(label: str, found: dict, memory: dict, rounds: int, parallel: int, si
     names = {
         "static": "baseline: static file (WhiteNoise)",
         "download": "download /files/<id>/ (Django)",
+        "received": "POST to /healthz (body received only)",
         "upload": "upload /files/upload/",
     }
     for key, name in names.items():
@@ -243,11 +264,16 @@ def report(label: str, found: dict, memory: dict, rounds: int, parallel: int, si
         median = statistics.median(t.seconds) if t.seconds else float("nan")
         ratio = t.mb_per_s / baseline
         print(f"{name:<40}{t.mb_per_s:>9.1f}{ratio:>8.2f}{median:>10.2f}{t.errors:>8}")
-    grown = memory["peak_mb"] - memory["idle_mb"]
-    print(
-        f"{parallel} parallel {mb} MB uploads: {memory['ok']}/{parallel} stored in "
-        f"{memory['seconds']:.1f} s; Daphne RSS {memory['idle_mb']:.0f} MB idle, "
-        f"{memory['peak_mb']:.0f} MB at peak (+{grown:.0f} MB, "
-        f"{grown / (parallel * mb):.2f} of the {parallel * mb} MB sent), "
-        f"{memory['after_mb']:.0f} MB after"
-    )
+    print(f"{parallel} parallel {mb} MB POSTs, Daphne RSS (MB):")
+    print(f"{'target':<40}{'idle':>7}{'peak':>7}{'growth':>8}{'x sent':>8}{'after':>7}{'s':>6}")
+    for name, found_memory in (
+        ("baseline: POST /healthz (refused)", base),
+        ("upload /files/upload/", memory),
+    ):
+        grown = found_memory["peak_mb"] - found_memory["idle_mb"]
+        print(
+            f"{name:<40}{found_memory['idle_mb']:>7.0f}{found_memory['peak_mb']:>7.0f}"
+            f"{grown:>8.0f}{grown / (parallel * mb):>8.2f}{found_memory['after_mb']:>7.0f}"
+            f"{found_memory['seconds']:>6.1f}"
+        )
+    print(f"uploads stored: {memory['ok']}/{parallel}")
