@@ -45,6 +45,8 @@ def storage(url: str | None, base_dir: Path) -> dict[str, object]:
         "querystring_auth": True,
         "file_overwrite": True,  # names are content hashes: the same name is the same file
         "location": query.get("prefix", ""),
+        # An opened file spools to disk past 1 MB (the default keeps it whole in memory).
+        "max_memory_size": 1024 * 1024,
     }
     if parts.hostname:
         http = "http" if parts.scheme == "s3+http" else "https"

@@ -142,3 +142,14 @@ def test_the_upload_endpoint_answers_json_for_the_pages_script(member):
     assert response.status_code == 200
     (stored,) = response.json()["files"]
     assert (stored["name"], stored["mime"]) == ("n.csv", "text/csv")
+
+
+def test_attaching_a_file_changes_the_thread_pages_etag(member, start_thread):
+    thread = start_thread(member)
+    client = client_for(member)
+    before = client.get(thread.get_absolute_url())["ETag"]
+    client.post(
+        reverse("post_edit", args=[thread.posts.get().pk]),
+        {"title": thread.title, "body": "What changed?", "files": samples.upload("a.txt", b"a")},
+    )
+    assert client.get(thread.get_absolute_url())["ETag"] != before

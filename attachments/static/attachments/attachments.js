@@ -61,6 +61,7 @@
 
     function finished() {
       inFlight -= 1;
+      if (inFlight === 0) delete form.dataset.uploading;
       if (inFlight === 0 && submitWhenDone) {
         submitWhenDone = false;
         form.requestSubmit ? form.requestSubmit() : form.submit();
@@ -89,6 +90,7 @@
       });
       request.addEventListener("error", function () { failed(row); finished(); });
       inFlight += 1;
+      form.dataset.uploading = "1";
       request.send(body);
     }
 
