@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from attachments.actions import files as file_actions
 from attachments.models import Attachment
 from forum.models import ChatMessage, Post, Thread
 from tests.attachments import samples
@@ -148,8 +149,7 @@ def test_attaching_a_file_changes_the_thread_pages_etag(member, start_thread):
     thread = start_thread(member)
     client = client_for(member)
     before = client.get(thread.get_absolute_url())["ETag"]
-    client.post(
-        reverse("post_edit", args=[thread.posts.get().pk]),
-        {"title": thread.title, "body": "What changed?", "files": samples.upload("a.txt", b"a")},
-    )
+    assert client.get(thread.get_absolute_url())["ETag"] == before
+    upload = file_actions.upload(member=member, file=samples.upload("a.txt", b"a"), name="a.txt")
+    file_actions.attach(member=member, owner=thread.posts.get(), uploads=[upload])
     assert client.get(thread.get_absolute_url())["ETag"] != before
