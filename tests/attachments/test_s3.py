@@ -3,7 +3,6 @@ the way production is: STORAGE_URL."""
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -15,55 +14,21 @@ from attachments import config, storage
 from attachments.actions import cleanup, files
 from attachments.models import Blob
 from tests.attachments import samples
+from tests.attachments.s3 import Bucket, s3_bucket, s3_server  # noqa: F401 (fixtures)
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-BUCKET = "forum-files"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    moto_server = pytest.importorskip("moto.server")
-    port = free_port()
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"127.0.0.1:{port}"
-    server.stop()
-
 
 @pytest.fixture
-def s3_store(s3_server, settings):
-    import boto3
-
-    url = f"s3+http://test-key:test-secret@{s3_server}/{BUCKET}?region=us-east-1"
-    client = boto3.client(
-        "s3",
-        endpoint_url=f"http://{s3_server}",
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=BUCKET)
+def s3_store(request, settings) -> Bucket:
+    """The attachments' storage on the S3 server, as STORAGE_URL would configure it."""
+    bucket = request.getfixturevalue("s3_bucket")
     settings.STORAGES = {
         **settings.STORAGES,
-        "attachments": config.storage(url, django_settings.BASE_DIR),
+        "attachments": config.storage(bucket.url, django_settings.BASE_DIR),
     }
-    yield client
-    listed = client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
-    for item in listed:
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
-
-
-def keys(client) -> list[str]:
-    return sorted(o["Key"] for o in client.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+    return bucket
 
 
 def test_storage_url_names_an_s3_compatible_store():
@@ -95,7 +60,7 @@ def test_files_are_stored_once_served_and_pruned_on_s3(
         )
     assert first.blob_id == again.blob_id
     files.attach(member=member, owner=post, uploads=[first, photo])
-    stored = keys(s3_store)
+    stored = s3_store.stored_keys()
     assert first.blob.name in stored
     assert any(key.endswith("/thumb.jpg") for key in stored)
     assert Blob.objects.get(pk=first.blob_id).pages == 2
@@ -116,4 +81,4 @@ def test_files_are_stored_once_served_and_pruned_on_s3(
     files.attach(member=member, owner=post, uploads=[], detach=[first.pk, photo.pk])
     with django_capture_on_commit_callbacks(execute=True):
         assert cleanup.prune(now=later)["blobs"] == 2
-    assert keys(s3_store) == []
+    assert s3_store.stored_keys() == []

@@ -1,5 +1,6 @@
 """A member attaches a PDF and a photo to a reply; readers see the thumbnail and the
-card; a member of another country, outside the thread's audience, gets 404 for both."""
+card; a member of another country, outside the thread's audience, gets 404 for both.
+Once with files on the local disk, once on an S3-compatible server (STORAGE_URL)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,28 @@ import pytest
 from attachments.models import Attachment
 from forum.models import Post
 from tests.attachments import samples
+from tests.attachments.s3 import s3_bucket, s3_server  # noqa: F401 (fixtures)
 from tests.browser.conftest import sign_in, wait_until
 from tests.conftest import PASSWORD
+from tests.servers import DaphneServer
+
+
+@pytest.fixture(params=["disk", "s3"])
+def storage_bucket(request, tmp_path):
+    """Where the server keeps files: a fresh directory, or a bucket on the S3 server."""
+    if request.param == "s3":
+        bucket = request.getfixturevalue("s3_bucket")
+        return bucket.url, bucket
+    return f"file://{tmp_path / 'files'}", None
+
+
+@pytest.fixture
+def server(transactional_db, storage_bucket):
+    """Daphne serving the committed test database, with files where `storage_bucket` says."""
+    url, _bucket = storage_bucket
+    daphne = DaphneServer(env={"STORAGE_URL": url}).start()
+    yield daphne
+    daphne.stop()
 
 
 @pytest.fixture
@@ -18,7 +39,14 @@ def china_thread(start_thread, member):
 
 
 def test_a_reply_with_a_pdf_and_a_photo_is_seen_by_its_audience_only(
-    new_page, tmp_path, member, make_member, other_country_member, legal, china_thread
+    new_page,
+    storage_bucket,
+    tmp_path,
+    member,
+    make_member,
+    other_country_member,
+    legal,
+    china_thread,
 ):
     colleague = make_member(country="CN", groups=[legal])
     pdf = tmp_path / "gazette.pdf"
@@ -39,6 +67,11 @@ def test_a_reply_with_a_pdf_and_a_photo_is_seen_by_its_audience_only(
     reply = Post.objects.get(thread=china_thread, number=2)
     files = {a.name: a for a in Attachment.objects.filter(owner_id=reply.pk)}
     assert set(files) == {"gazette.pdf", "site-visit.jpg"}
+    _url, bucket = storage_bucket
+    if bucket is not None:  # stored in the bucket, by content hash, with the derived images
+        stored = bucket.stored_keys()
+        assert {a.blob.name for a in files.values()} <= set(stored)
+        assert any(key.endswith("/thumb.jpg") for key in stored)
     card = page.locator("article.post .attachment-card")
     assert "gazette.pdf" in card.inner_text() and "3 pages" in card.inner_text()
     wait_until(
@@ -60,4 +93,5 @@ def test_a_reply_with_a_pdf_and_a_photo_is_seen_by_its_audience_only(
     for attachment in files.values():
         assert stranger.request.get(f"/files/{attachment.pk}/").status == 404
     assert stranger.request.get(f"/files/{files['site-visit.jpg'].pk}/thumb/").status == 404
-    page.screenshot(path="var/browser-attachments.png", full_page=True)
+    where = "disk" if bucket is None else "s3"
+    page.screenshot(path=f"var/browser-attachments-{where}.png")
