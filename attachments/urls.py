@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from attachments import views
+
+urlpatterns = [
+    path("files/upload/", views.upload, name="attachment_upload"),
+    path("files/<int:pk>/", views.download, name="attachment"),
+    path("files/<int:pk>/<slug:variant>/", views.variant, name="attachment_variant"),
+]

@@ -265,3 +265,30 @@ DM_RETENTION_DAYS = (
 )
 DM_CONVERSATIONS_PER_HOUR = int(os.environ.get("DM_CONVERSATIONS_PER_HOUR", "20"))
 DM_MESSAGES_PER_MINUTE = int(os.environ.get("DM_MESSAGES_PER_MINUTE", "30"))
+
+# --- attachments ---------------------------------------------------------------------
+from attachments.config import storage as _attachments_storage  # noqa: E402
+
+# Uploaded files: the local file system (var/attachments) unless STORAGE_URL names an
+# S3-compatible store (s3://key:secret@host:port/bucket?region=...); see docs/attachments.md.
+STORAGES["attachments"] = _attachments_storage(os.environ.get("STORAGE_URL"), BASE_DIR)
+# Every upload streams to a temporary file, hashed as it arrives; none is held in memory.
+FILE_UPLOAD_HANDLERS = ["attachments.uploads.HashingUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # also where ASGI spools request bodies to disk
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+ATTACHMENT_MAX_BYTES = config.env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+ATTACHMENT_MAX_PER_POST = config.env_int("ATTACHMENT_MAX_PER_POST", 10, minimum=1)
+ATTACHMENT_DAILY_QUOTA_BYTES = config.env_int(
+    "ATTACHMENT_DAILY_QUOTA_BYTES", 200 * 1024 * 1024, minimum=0
+)
+ATTACHMENT_ORPHAN_HOURS = config.env_int("ATTACHMENT_ORPHAN_HOURS", 24, minimum=1)
+# Removed posts keep their files for the audit trail; a number of days ends that.
+ATTACHMENT_REMOVED_RETENTION_DAYS = (
+    config.env_int("ATTACHMENT_REMOVED_RETENTION_DAYS", 0, minimum=1)
+    if os.environ.get("ATTACHMENT_REMOVED_RETENTION_DAYS")
+    else None
+)
+# Behind nginx: "x-accel-redirect" (internal location ATTACHMENT_SENDFILE_PREFIX);
+# Apache/lighttpd: "x-sendfile". Empty: Django streams the file itself.
+ATTACHMENT_SENDFILE = os.environ.get("ATTACHMENT_SENDFILE", "")
+ATTACHMENT_SENDFILE_PREFIX = os.environ.get("ATTACHMENT_SENDFILE_PREFIX", "/protected-files/")

@@ -235,7 +235,22 @@ def replies(sizes: str, sample: str) -> dict:
     }
 
 
+def attachments() -> dict:
+    """A thread in legal-policy and its author's session, to reply to with files."""
+    group = WorkingGroup.objects.get(slug=GROUP)
+    writer = member("bench.files@bench.example", "Bench Files", "bench-files", "CN")
+    join(group, [writer], Role.TRUSTED)
+    thread = Thread.objects.filter(title="Benchmark files").first()
+    if thread is None:
+        thread = thread_actions.create_thread(
+            author=writer, group=group, title="Benchmark files", body="Files go here."
+        )
+    Session.objects.all().delete()
+    return {"thread": thread.pk, "session": session_for(writer)}
+
+
 JOBS = {
+    "seed_attachments": attachments,
     "seed_thread_pages": thread_pages,
     "seed_group_members": group_members,
     "seed_meeting_chat": meeting_chat,

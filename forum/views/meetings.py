@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Member
+from attachments import visibility as attachment_visibility
+from attachments.forms import Uploads
 from forum import calendar, events, visibility
 from forum.actions import meetings as actions
 from forum.forms import ChatForm, MeetingForm, MinutesForm
@@ -104,6 +106,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("author")
         .order_by("-seq")[:CHAT_ON_PAGE]
     )[::-1]
+    files = attachment_visibility.files_of(request.user, chat)
+    for message in chat:
+        message.files = files.get(message.pk, [])
     rsvps = list(Rsvp.objects.filter(meeting=meeting).select_related("member").order_by("answer"))
     mine = next((r.answer for r in rsvps if r.member_id == request.user.pk), None)
     is_chair = visibility.can_chair_meeting(request.user, meeting)
@@ -203,13 +208,19 @@ def meeting_chat(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a chat message over HTTP (the page without JavaScript)."""
     meeting = _meeting(request, pk)
     form = ChatForm(request.POST)
-    if form.is_valid():
+    uploads = Uploads(request)
+    if not uploads.is_valid():
+        messages.error(request, " ".join(uploads.errors))
+    elif form.is_valid():
         try:
-            actions.send_chat(
-                author=request.user,
-                meeting=meeting,
-                client_id=form.cleaned_data["client_id"],
-                body=form.cleaned_data["body"],
+            uploads.save_with(
+                lambda: actions.send_chat(
+                    author=request.user,
+                    meeting=meeting,
+                    client_id=form.cleaned_data["client_id"],
+                    body=form.cleaned_data["body"],
+                ),
+                owner_of=lambda sent: sent[0],
             )
         except (ValidationError, PermissionDenied) as error:
             messages.error(

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
+from attachments import visibility as attachment_visibility
+from attachments.forms import Uploads
 from forum import events, visibility
 from forum import inbox as inbox_selectors
 from forum.actions import reading
@@ -108,18 +110,22 @@ def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
 def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
     group = visibility.get_group_or_404(request.user, slug)
     form = ThreadForm(request.POST or None, group=group)
-    if request.method == "POST" and form.is_valid():
+    uploads = Uploads(request)
+    if request.method == "POST" and form.is_valid() and uploads.is_valid(form):
         data = form.cleaned_data
         try:
-            thread = actions.create_thread(
-                author=request.user,
-                group=group,
-                title=data["title"],
-                body=data["body"],
-                audience=data["audience"],
-                countries=data.get("countries") or [],
-                topics=[tag.name for tag in data.get("topics") or []],
-                country_tags=data.get("country_tags") or [],
+            thread = uploads.save_with(
+                lambda: actions.create_thread(
+                    author=request.user,
+                    group=group,
+                    title=data["title"],
+                    body=data["body"],
+                    audience=data["audience"],
+                    countries=data.get("countries") or [],
+                    topics=[tag.name for tag in data.get("topics") or []],
+                    country_tags=data.get("country_tags") or [],
+                ),
+                owner_of=lambda thread: thread.posts.get(number=1),
             )
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
@@ -132,6 +138,7 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "group": group,
             "form": form,
+            "uploads": uploads,
             "my_country": request.user.country,
             # Tell members up front when their post will wait for a moderator.
             "reviewed": None
@@ -149,8 +156,16 @@ PAGE_TEMPLATES = (
     "forum/_post.html",
     "forum/_pagination.html",
     "_form_fields.html",
+    "attachments/_files.html",
+    "attachments/_picker.html",
 )
-PAGE_ASSETS = ("forum/forum.css", "forum/live.js", "forum/seen.js")
+PAGE_ASSETS = (
+    "forum/forum.css",
+    "forum/live.js",
+    "forum/seen.js",
+    "attachments/attachments.css",
+    "attachments/attachments.js",
+)
 
 
 # What a post's fragment shows, and what the rules read (authors' whole rows, with
@@ -268,6 +283,7 @@ def _page_data(context: dict[str, object]) -> tuple:
                 (post.author.handle, post.author.display_name, str(post.author.country)),
                 post.may,
                 review and (review.pk, review.state, review.kind, review.reason, review.note),
+                [(a.pk, a.name, a.blob.described_at, a.blob.pages) for a in post.files],
             )
         )
     return (
@@ -312,6 +328,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     for post in page:
         post.may = decisions[post.pk]
     _review_notes(member, page)
+    files = attachment_visibility.files_of(member, page)
+    for post in page:
+        post.files = files.get(post.pk, [])
     nav_groups = list(visibility.visible_groups(member).only("slug", "name"))
     context = {
         "thread": thread,
@@ -392,9 +411,14 @@ def reply_to_post(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("quote") and parent.status != "removed":
         initial["body"] = actions.quote_source(parent)
     form = ReplyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    uploads = Uploads(request)
+    if request.method == "POST" and form.is_valid() and uploads.is_valid(form):
         try:
-            post = actions.reply(author=request.user, parent=parent, body=form.cleaned_data["body"])
+            post = uploads.save_with(
+                lambda: actions.reply(
+                    author=request.user, parent=parent, body=form.cleaned_data["body"]
+                )
+            )
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
         else:
@@ -403,7 +427,13 @@ def reply_to_post(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "forum/reply.html",
-        {"thread": thread, "group": thread.group, "parent": parent, "form": form},
+        {
+            "thread": thread,
+            "group": thread.group,
+            "parent": parent,
+            "form": form,
+            "uploads": uploads,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -424,13 +454,16 @@ def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
         with_title=post.is_opening,
         initial={"title": post.thread.title, "body": post.body_source},
     )
-    if request.method == "POST" and form.is_valid():
+    uploads = Uploads(request, owner=post)
+    if request.method == "POST" and form.is_valid() and uploads.is_valid(form):
         try:
-            actions.edit_post(
-                editor=request.user,
-                post=post,
-                body=form.cleaned_data["body"],
-                title=form.cleaned_data.get("title"),
+            uploads.save_with(
+                lambda: actions.edit_post(
+                    editor=request.user,
+                    post=post,
+                    body=form.cleaned_data["body"],
+                    title=form.cleaned_data.get("title"),
+                )
             )
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
@@ -451,7 +484,9 @@ def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Your changes were saved."))
             return redirect("post", pk=post.pk)
     return render(
-        request, "forum/post_edit.html", {"post": post, "thread": post.thread, "form": form}
+        request,
+        "forum/post_edit.html",
+        {"post": post, "thread": post.thread, "form": form, "uploads": uploads},
     )
 
 

@@ -167,6 +167,8 @@
 
   if (form && box) {
     form.addEventListener("submit", function (event) {
+      // A message with files goes with the form (attachments.js uploaded them already).
+      if (form.querySelector("input[name=attachment]") || form.dataset.uploading) return;
       event.preventDefault();
       var body = box.value.trim();
       if (!body) return;

@@ -1,0 +1,1 @@
+"""The only writers of attachments: uploads, attaching to an owner, and cleanup."""

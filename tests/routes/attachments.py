@@ -1,0 +1,101 @@
+"""Route rows of the attachments app: uploading, and fetching a file or an image's
+versions, per role and per state of what the file is attached to."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from attachments.actions import files
+from tests.access import World, secret
+from tests.attachments.samples import png_bytes
+from tests.routes.tables import BAD, LOGIN, NOT_ALLOWED, NOT_FOUND, OK, Row
+
+THUMB = {"variant": "thumb"}
+DISPLAY = {"variant": "display"}
+
+
+def _file_rows() -> list[Row]:
+    def state(name: str, allowed: str, denied: str) -> list[Row]:
+        marker = f"file-{name}"
+        return [
+            Row("GET", name, OK, allowed, shows=marker),
+            Row("GET", name, NOT_FOUND, denied, hides=marker),
+        ]
+
+    return [
+        Row("GET", "published", LOGIN, "anonymous", hides="file-published"),
+        *state("published", "members moderators", "outsider"),
+        *state("pending", "author moderators", "outsider foreigner reader"),
+        # Rejected and removed: the group's moderators keep the audit trail; nobody else.
+        *state("rejected", "moderators", "outsider members"),
+        *state("removed", "moderators", "outsider members"),
+        *state("limited", "reader author moderators", "outsider foreigner"),
+        *state("orphan", "author", "outsider foreigner reader moderators"),
+        *state("chat", "members moderators", "outsider"),
+        *state("chat-removed", "moderator staff", "outsider members chair"),
+        Row("GET", "missing", NOT_FOUND, "signed-in"),
+        Row("GET", "huge", NOT_FOUND, "reader"),
+        Row("POST", "published", NOT_ALLOWED, "reader"),
+    ]
+
+
+URLS = {
+    "attachment_upload": [
+        Row("POST", "-", LOGIN, "anonymous"),
+        Row("POST", "-", OK, "signed-in"),
+        Row("POST", "-", BAD, "reader", data={}),  # no file: a clear error
+        Row("POST", "-", BAD, "reader", data={"files": lambda w: _html_named_pdf()}),
+        Row("GET", "-", NOT_ALLOWED, "reader"),
+    ],
+    "attachment": _file_rows(),
+    "attachment_variant": [
+        Row("GET", "image", LOGIN, "anonymous", args=THUMB),
+        Row("GET", "image", OK, "members moderators", args=THUMB),
+        Row("GET", "image", OK, "reader", args=DISPLAY),
+        Row("GET", "image", NOT_FOUND, "outsider", args=THUMB),
+        Row("GET", "limited-image", OK, "reader author moderators", args=THUMB),
+        Row("GET", "limited-image", NOT_FOUND, "outsider foreigner", args=DISPLAY),
+        Row("GET", "image", NOT_FOUND, "reader", args={"variant": "original"}),
+        Row("GET", "published", NOT_FOUND, "reader", args=THUMB),  # not an image
+        Row("GET", "missing", NOT_FOUND, "signed-in", args=THUMB),
+        Row("GET", "huge", NOT_FOUND, "reader", args=THUMB),
+    ],
+}
+
+KINDS = {"file": "attachment attachment_variant"}
+
+POST_DATA = {
+    "attachment_upload": {
+        "files": lambda w: SimpleUploadedFile("minutes.txt", b"Minutes of the session")
+    },
+}
+
+
+def _html_named_pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("report.pdf", b"<!doctype html><script>alert(1)</script>")
+
+
+def build(world: World) -> None:
+    """A text file on each post state and chat message, an orphan upload, and images."""
+    people = world.people
+
+    def upload(member, state: str, content: bytes | None = None, name: str = "note.txt"):
+        content = content or f"File {secret(f'file-{state}')}".encode()
+        return files.upload(member=member, file=SimpleUploadedFile(name, content), name=name)
+
+    found = {}
+    for state in ("published", "pending", "rejected", "removed", "limited"):
+        post = world.posts[state]
+        found[state] = upload(people["author"], state)
+        files.attach(member=people["author"], owner=post, uploads=[found[state]])
+    found["orphan"] = upload(people["author"], "orphan")
+    for state, message in (("chat", world.chat["live"]), ("chat-removed", world.chat["limited"])):
+        found[state] = upload(message.author, state)
+        files.attach(member=message.author, owner=message, uploads=[found[state]])
+    for state, post, color in (
+        ("image", world.posts["published"], (1, 2, 3, 255)),
+        ("limited-image", world.posts["limited"], (4, 5, 6, 255)),
+    ):
+        found[state] = upload(people["author"], state, png_bytes(color=color), "photo.png")
+        files.attach(member=people["author"], owner=post, uploads=[found[state]])
+    world.objects["file"] = found
