@@ -415,10 +415,20 @@ class DockingStep(models.Model):
     state = models.CharField(max_length=20, choices=DockingState.choices)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The parties' inbox items are still to be made from this step, after its
+    # transaction committed (by a task, or by the scheduled jobs' catch-up).
+    notify_pending = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["created_at"], name="docking_step_time")]
+        indexes = [
+            models.Index(fields=["created_at"], name="docking_step_time"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(notify_pending=True),
+                name="docking_step_notify_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.docking_id} {self.action}"
