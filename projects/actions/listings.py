@@ -149,7 +149,7 @@ def create_listing(
             [ListingCountry(listing=listing, country=code) for code in codes]
         )
         if submit:
-            submit_listing(member=author, listing=listing)
+            listing = submit_listing(member=author, listing=listing)
     return listing
 
 
