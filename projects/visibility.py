@@ -206,6 +206,8 @@ def listing_review_queue(viewer: Viewer, group: WorkingGroup | None = None):
         listing__group__in=visibility.moderated_groups(viewer),
         listing__in=visible_listings(viewer),
     )
+    if viewer.organization_id is not None:
+        reviews = reviews.exclude(listing__organization=viewer.organization_id)
     if group is not None:
         reviews = reviews.filter(listing__group=group)
     return reviews.select_related(
