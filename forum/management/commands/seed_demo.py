@@ -235,6 +235,9 @@ class Command(BaseCommand):
             rows.append((staff.email, "staff", "CN", "*"))
         seed_threads()
         seed_meeting()
+        from projects.demo import seed_projects
+
+        seed_projects()
         for row in rows:
             self.stdout.write("\t".join(row))
         self.stderr.write(
