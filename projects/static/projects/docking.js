@@ -6,6 +6,8 @@
   var parts = document.querySelectorAll("[data-docking-live]");
   if (!parts.length || !("WebSocket" in window)) return;
   var seq = null, backoff = 1000;
+  // Read by tests and by anyone curious: "connecting", then "live".
+  window.dockingLive = { state: "connecting", updates: 0 };
 
   function refresh() {
     fetch(window.location.href, { credentials: "same-origin" })
@@ -18,6 +20,7 @@
         for (var i = 0; i < parts.length && i < fresh.length; i++) {
           parts[i].innerHTML = fresh[i].innerHTML;
         }
+        window.dockingLive.updates += 1;
         document.dispatchEvent(new CustomEvent("docking:updated"));
       });
   }
@@ -32,6 +35,7 @@
         if (seq === null) seq = frame.seq;
         ws.send(JSON.stringify({ type: "resume", after: seq }));
         backoff = 1000;
+        window.dockingLive.state = "live";
         return;
       }
       if (typeof frame.seq === "number") seq = Math.max(seq || 0, frame.seq);
@@ -41,6 +45,7 @@
       if (frame.type === "resync" && typeof frame.seq === "number") seq = frame.seq;
     };
     ws.onclose = function () {
+      window.dockingLive.state = "connecting";
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 30000);
     };
