@@ -20,6 +20,12 @@ from tests.conftest import PASSWORD, create_member, working_group
 LIVE = "!!window.dockingLive && window.dockingLive.state === 'live'"
 
 
+def patient(page):
+    """Give a busy shared machine time: the steps travel server -> inbox -> page."""
+    page.set_default_timeout(30_000)
+    return page
+
+
 def test_a_listing_goes_to_a_signed_agreement(new_page):
     promo = working_group("project-promotion", ModerationPolicy.CROSS_BORDER)
     owner = create_member(1, country="CN", groups=[promo], time_zone="Asia/Shanghai")
@@ -32,7 +38,7 @@ def test_a_listing_goes_to_a_signed_agreement(new_page):
     org.save()
 
     # The CN member lists the project.
-    lister = new_page()
+    lister = patient(new_page())
     sign_in(lister, owner.email, PASSWORD)
     lister.goto("/projects/new/")
     lister.select_option("select[name=kind]", "project")
@@ -52,7 +58,7 @@ def test_a_listing_goes_to_a_signed_agreement(new_page):
     assert listing.state == ListingState.PENDING
 
     # A moderator from another country approves it from the queue.
-    reviewer = new_page()
+    reviewer = patient(new_page())
     sign_in_with_code(reviewer, moderator.email)
     reviewer.goto("/mod/")
     reviewer.click(".listing-reviews >> text=Border scanners for Chirundu")
@@ -63,10 +69,10 @@ def test_a_listing_goes_to_a_signed_agreement(new_page):
 
     # The owner waits on the listing page.
     lister.goto(listing.get_absolute_url())
-    wait_until(lister, LIVE)
+    wait_until(lister, LIVE, timeout=30)
 
     # The ZM member finds it suggested, with why, and expresses interest.
-    zm = new_page()
+    zm = patient(new_page())
     sign_in(zm, partner.email, PASSWORD)
     zm.goto("/projects/")
     suggested = zm.locator("#suggested")
@@ -77,12 +83,12 @@ def test_a_listing_goes_to_a_signed_agreement(new_page):
     zm.get_by_role("button", name="Express interest").first.click()
     zm.wait_for_selector("#docking-state >> text=interested")
     docking = Docking.objects.get()
-    wait_until(zm, LIVE)
+    wait_until(zm, LIVE, timeout=30)
 
     # The owner sees it arrive live, opens it and accepts.
     lister.wait_for_selector("#dockings >> text=Org ZM")
     lister.click("#dockings >> text=Org ZM")
-    wait_until(lister, LIVE)
+    wait_until(lister, LIVE, timeout=30)
     lister.get_by_role("button", name="Accept the introduction").click()
     lister.wait_for_selector("#docking-state >> text=introduced")
     # Contact details, for both: the ZM page updates live.
