@@ -186,9 +186,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("organization")
             .order_by("-last_step_at")
         )
-    contact = owner or facilitator or member.is_staff
-    if not contact and my_docking is not None:
-        contact = my_docking.introduced_at is not None or rules.accepted_partner(member, listing)
+    contact = rules.can_see_contact(member, listing)
     open_review = (
         listing.reviews.filter(state=ListingReview.State.OPEN).first()
         if owner or facilitator
@@ -472,8 +470,7 @@ def _docking_context(request: HttpRequest, docking: Docking) -> dict:
         mine = docking.owner_accepted_at if side == "owner" else docking.partner_accepted_at
         if mine is not None:
             allowed.remove("accept")
-    contact = side in ("owner", "facilitator") or request.user.is_staff
-    contact = contact or docking.introduced_at is not None
+    contact = rules.can_see_contact(request.user, docking.listing)
     return {
         "docking": docking,
         "listing": docking.listing,

@@ -179,20 +179,6 @@ def listing_scope_from(listing: Listing, countries: dict[int, set[str]]) -> visi
     )
 
 
-def may_receive_listing(listing: Listing, scope: visibility.Scope, member) -> bool:
-    """In memory: whether `member` may see `listing` with `scope` (digests, emails)."""
-    if not _signed_in(member):
-        return False
-    if member.is_staff or is_owner(member, listing):
-        return True
-    if listing.state not in PUBLIC_STATES and listing.state != ListingState.PENDING:
-        return False
-    reader = visibility.reader_for(member, listing.group)
-    if visibility.role_in(member, listing.group) is None:
-        return False
-    return scope.admits(reader)
-
-
 # --- reviews --------------------------------------------------------------------------
 
 

@@ -191,3 +191,49 @@ def test_the_scheduled_jobs_command_runs_every_job(owner, facilitator):
     call_command("run_docking_jobs", verbosity=0)
     listing.refresh_from_db()
     assert listing.state == ListingState.EXPIRED
+
+
+def test_the_list_filters_on_every_field_without_javascript(owner, facilitator, zm_member):
+    from tests.projects.conftest import publish, sector
+
+    lusaka = publish(owner, facilitator)
+    cairo = publish(
+        owner,
+        facilitator,
+        kind="request",
+        title="Hospital equipment in Cairo",
+        sector=sector("health").pk,
+        host_country="EG",
+        size="under_1m",
+        stage="concept",
+        seeks=["partner"],
+    )
+    client = client_for(zm_member)
+    url = reverse("projects:listings")
+    cases = {
+        "kind": ("request", cairo),
+        "sector": (str(sector("health").pk), cairo),
+        "country": ("ZM", lusaka),
+        "size": ("under_1m", cairo),
+        "stage": ("procurement", lusaka),
+        "seeks": ("financing", lusaka),
+        "q": ("cairo", cairo),
+    }
+    for field, (value, expected) in cases.items():
+        page = client.get(url, {field: value}).content.decode()
+        listed = page.split('id="listings"')[1]
+        other = cairo if expected == lusaka else lusaka
+        assert expected.title in listed, field
+        assert other.title not in listed, field
+
+
+def test_facilitators_see_listings_with_no_interest_after_30_days(owner, facilitator, zm_member):
+    from tests.projects.conftest import publish
+
+    listing = publish(owner, facilitator)
+    Listing.objects.filter(pk=listing.pk).update(published_at=timezone.now() - timedelta(days=31))
+    page = client_for(facilitator).get(reverse("projects:listings")).content.decode()
+    assert 'id="stale"' in page and listing.title in page.split('id="stale"')[1]
+    assert (
+        'id="stale"' not in client_for(zm_member).get(reverse("projects:listings")).content.decode()
+    )
