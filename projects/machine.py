@@ -56,7 +56,7 @@ ACTION_LABELS = {
     "express_interest": gettext_lazy("expressed interest"),
     "propose": gettext_lazy("proposed an introduction"),
     "accept": gettext_lazy("accepted the introduction"),
-    "introduced": gettext_lazy("introduced: both organizations accepted"),
+    "introduced": gettext_lazy("made the introduction: both organizations accepted"),
     "decline": gettext_lazy("declined"),
     "request_meeting": gettext_lazy("proposed meeting times"),
     "pick_slot": gettext_lazy("picked a meeting time"),
