@@ -12,10 +12,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from forum.models import ModerationPolicy, Role
-from projects.models import Docking, DockingState, Listing, ListingState, Offer, Sector
+from projects.models import Docking, DockingState, Listing, ListingState, Offer
 from tests.browser.conftest import sign_in, wait_until
 from tests.browser.test_moderation_in_browser import sign_in_with_code
 from tests.conftest import PASSWORD, create_member, working_group
+from tests.projects.conftest import operating_in, sector
 
 LIVE = "!!window.dockingLive && window.dockingLive.state === 'live'"
 
@@ -32,8 +33,8 @@ def test_a_listing_goes_to_a_signed_agreement(new_page):
     partner = create_member(2, country="ZM", groups=[promo], time_zone="Africa/Lusaka")
     moderator = create_member(3, country="KE", groups=[promo], role=Role.MODERATOR, mfa=True)
     org = partner.organization
-    org.sectors.set([Sector.objects.get(slug="security-equipment")])
-    org.operating_countries.set(["ZM"])
+    org.sectors.set([sector("security-equipment")])
+    operating_in(org, "ZM")
     org.offers = [Offer.EQUIPMENT]
     org.save()
 

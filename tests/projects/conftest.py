@@ -49,7 +49,7 @@ def zm_member(person):
     member = person("ZM")
     org = member.organization
     org.sectors.set([sector("security-equipment")])
-    org.operating_countries.set(["ZM"])
+    operating_in(org, "ZM")
     org.offers = [Offer.EQUIPMENT]
     org.save(update_fields=["offers"])
     return member
@@ -72,7 +72,32 @@ def outsider_ng(db, legal):
     return create_member(next(_numbers), country="NG", groups=[legal])
 
 
+def operating_in(org: Organization, *codes: str) -> None:
+    """Set an organization's countries of operation; the country rows are recreated if a
+    flush emptied them."""
+    from countries.models import Country
+    from countries.reference import FOUNDING_PARTNERS
+
+    Country.objects.bulk_create(
+        [Country(code=code, partner=code in FOUNDING_PARTNERS) for code in codes],
+        ignore_conflicts=True,
+    )
+    org.operating_countries.set(codes)
+
+
 def sector(slug: str) -> Sector:
+    """Return a seeded sector; recreated after a flush (transactional tests empty the
+    tables that the data migration filled)."""
+    from projects.models import BUILT_IN_SECTORS
+
+    if not Sector.objects.exists():
+        Sector.objects.bulk_create(
+            [
+                Sector(slug=s, name=name, position=position)
+                for position, (s, name) in enumerate(BUILT_IN_SECTORS)
+            ],
+            ignore_conflicts=True,
+        )
     return Sector.objects.get(slug=slug)
 
 

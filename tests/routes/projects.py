@@ -17,8 +17,9 @@ from django.utils import timezone
 from forum.models import ModerationPolicy
 from projects.actions import dockings as docking_actions
 from projects.actions import listings as listing_actions
-from projects.models import ListingReview, Sector
+from projects.models import ListingReview
 from tests.access import World, secret
+from tests.projects.conftest import sector
 from tests.routes.tables import (
     BAD,
     LOGIN,
@@ -34,7 +35,7 @@ NOT_IN_PROMOTION = "foreigner reader moderator"
 
 
 def _ict(world: World) -> int:
-    return Sector.objects.get(slug="ict").pk
+    return sector("ict").pk
 
 
 LISTING_FORM = {
@@ -214,7 +215,7 @@ def _data(state: str, **overrides) -> dict:
         "kind": "project",
         "title": f"Listing {secret(state)}",
         "summary": f"Summary of {secret(state)}",
-        "sector": Sector.objects.get(slug="security-equipment").pk,
+        "sector": sector("security-equipment").pk,
         "host_country": "ZM",
         "size": "1m_10m",
         "stage": "feasibility",
