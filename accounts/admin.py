@@ -58,9 +58,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "country", "created_at"]
-    list_filter = ["country"]
+    list_display = ["name", "country", "icoca_status", "icoca_verified", "created_at"]
+    list_filter = ["country", "icoca_status", "icoca_verified"]
     search_fields = ["name"]
+    filter_horizontal = ["sectors", "operating_countries"]
 
 
 @admin.register(Member)

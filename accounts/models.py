@@ -26,6 +26,30 @@ class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     country = CountryField(_("country"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The project docking platform (projects/): what the organization does and offers.
+    sectors = models.ManyToManyField(
+        "projects.Sector", verbose_name=_("sectors"), blank=True, related_name="organizations"
+    )
+    operating_countries = models.ManyToManyField(
+        "countries.Country",
+        verbose_name=_("countries of operation"),
+        blank=True,
+        related_name="organizations",
+    )
+    # Offer values (partner, financing, equipment, services, technology).
+    offers = models.JSONField(_("offers"), default=list, blank=True)
+    icoca_status = models.CharField(
+        _("ICoCA status"),
+        max_length=10,
+        choices=[
+            ("none", _("none")),
+            ("member", _("ICoCA member")),
+            ("certified", _("ICoCA certified")),
+        ],
+        default="none",
+    )
+    # Only staff set this (the admin); members' forms never show it.
+    icoca_verified = models.BooleanField(_("ICoCA status verified"), default=False)
 
     class Meta:
         ordering = ["name"]

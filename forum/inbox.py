@@ -93,6 +93,10 @@ def items(member: Member, notifications) -> list[InboxItem]:
             url = None  # an outcome about a post the member may no longer read
         data = dict(n.data or {})
         starts_at = None
+        if n.kind == Notification.Kind.DOCKING:
+            # A docking step or a listing outcome: only while the reader still sees it.
+            data = data if n.available else {}
+            url = _safe_url(data.get("url"))
         if n.kind == Notification.Kind.MEETING:
             if not n.available:
                 data = {}  # the meeting is no longer addressed to the reader: not even its title

@@ -292,3 +292,11 @@ ATTACHMENT_REMOVED_RETENTION_DAYS = (
 # Apache/lighttpd: "x-sendfile". Empty: Django streams the file itself.
 ATTACHMENT_SENDFILE = os.environ.get("ATTACHMENT_SENDFILE", "")
 ATTACHMENT_SENDFILE_PREFIX = os.environ.get("ATTACHMENT_SENDFILE_PREFIX", "/protected-files/")
+
+# --- projects (the docking platform) ---
+PROJECTS_GROUP_SLUG = os.environ.get("PROJECTS_GROUP_SLUG", "project-promotion")
+PROJECTS_LISTING_DAYS = 365  # a listing expires after this, unless renewed
+PROJECTS_EXPIRY_REMINDER_DAYS = 30  # its author is reminded this long before
+PROJECTS_REMIND_AFTER_DAYS = 7  # unanswered interest: a reminder to both sides
+PROJECTS_NO_RESPONSE_DAYS = 21  # ... and closed as "no response"
+PROJECTS_NO_INTEREST_DAYS = 30  # facilitators see listings nobody showed interest in

@@ -706,7 +706,10 @@ def inbox(viewer: Viewer) -> QuerySet:
     if not _signed_in(viewer):
         return Notification.objects.none()
     meeting_id = Cast(KeyTextTransform("meeting", "data"), BigIntegerField())
+    from projects.visibility import docking_item_available
+
     available = Case(
+        When(kind=Notification.Kind.DOCKING, then=docking_item_available(viewer)),
         When(
             kind=Notification.Kind.MEETING,
             meeting_id__isnull=False,

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     WATCHED_REPLY = "watched_reply", _("reply in a thread I watch")
     MODERATION = "moderation", _("moderation outcome")
     MEETING = "meeting", _("meeting invitation")
+    DOCKING = "docking", _("docking step")
 
 
 class Notification(models.Model):
@@ -41,7 +42,7 @@ class Notification(models.Model):
         Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     # Free-form: {"outcome", "reason", "changes"} for moderation, {"title", "url", "starts_at"}
-    # for meetings.
+    # for meetings, {"docking", "action", "title", "url"} for docking steps.
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

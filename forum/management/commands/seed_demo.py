@@ -259,6 +259,10 @@ class Command(BaseCommand):
         seed_threads()
         seed_meeting()
         seed_conversation()
+
+        from projects.demo import seed_projects
+
+        seed_projects()
         for row in rows:
             self.stdout.write("\t".join(row))
         self.stderr.write(

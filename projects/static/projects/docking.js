@@ -1,0 +1,54 @@
+/* Live docking steps: follows the member's inbox socket (/ws/inbox/, docs/protocol.md)
+   and, when a docking step or listing event arrives, reloads the parts of this page
+   marked data-docking-live. Without JavaScript the pages work as they are. */
+(function () {
+  "use strict";
+  var parts = document.querySelectorAll("[data-docking-live]");
+  if (!parts.length || !("WebSocket" in window)) return;
+  var seq = null, backoff = 1000;
+  // Read by tests and by anyone curious: "connecting", then "live".
+  window.dockingLive = { state: "connecting", updates: 0 };
+
+  function refresh() {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelectorAll("[data-docking-live]");
+        parts = document.querySelectorAll("[data-docking-live]");
+        for (var i = 0; i < parts.length && i < fresh.length; i++) {
+          parts[i].innerHTML = fresh[i].innerHTML;
+        }
+        window.dockingLive.updates += 1;
+        document.dispatchEvent(new CustomEvent("docking:updated"));
+      });
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(scheme + location.host + "/ws/inbox/");
+    ws.onmessage = function (m) {
+      var frame;
+      try { frame = JSON.parse(m.data); } catch (e) { return; }
+      if (frame.type === "hello") {
+        if (seq === null) seq = frame.seq;
+        ws.send(JSON.stringify({ type: "resume", after: seq }));
+        backoff = 1000;
+        window.dockingLive.state = "live";
+        return;
+      }
+      if (typeof frame.seq === "number") seq = Math.max(seq || 0, frame.seq);
+      if (frame.type === "notification.created" && frame.data && frame.data.kind === "docking") {
+        refresh();
+      }
+      if (frame.type === "resync" && typeof frame.seq === "number") seq = frame.seq;
+    };
+    ws.onclose = function () {
+      window.dockingLive.state = "connecting";
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+    };
+  }
+  connect();
+})();
