@@ -255,3 +255,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- webhooks ------------------------------------------------------------------------
+# The key that encrypts endpoint URLs and secrets (default: derived from SECRET_KEY).
+WEBHOOKS_KEY = os.environ.get("WEBHOOKS_KEY", "")
+# Tests and benchmarks send to receivers on 127.0.0.1; never set it in production.
+WEBHOOKS_ALLOW_LOOPBACK = config.env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+# Multiplies the retry schedule (the benchmark shortens it); 1 in production.
+WEBHOOKS_RETRY_SCALE = float(os.environ.get("WEBHOOKS_RETRY_SCALE", "1"))

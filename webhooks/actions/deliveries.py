@@ -366,17 +366,20 @@ def attempt(message_id: str, now: datetime | None = None) -> Delivery | None:
     Returns the delivery, or None when it was not due or another worker has it.
     """
     now = now or timezone.now()
-    delivery = _claim(message_id, now)
-    if delivery is None:
-        return None
-    endpoint = delivery.endpoint
-    if not endpoint.enabled and delivery.event_type != TEST_EVENT:
-        return _withdraw(delivery, now, "The endpoint is disabled.")
-    if not still_deliverable(delivery):
-        return _withdraw(delivery, now, "The content is no longer published for this endpoint.")
-    slot = _take_slot(delivery, now)
-    if isinstance(slot, datetime):
-        return _reschedule(delivery, slot, count_failure=False)
+    # One transaction before the request and one after it: the claim, the checks and
+    # the attempt's row commit together, and so do the outcome and the next try.
+    with transaction.atomic():
+        delivery = _claim(message_id, now)
+        if delivery is None:
+            return None
+        endpoint = delivery.endpoint
+        if not endpoint.enabled and delivery.event_type != TEST_EVENT:
+            return _withdraw(delivery, now, "The endpoint is disabled.")
+        if not still_deliverable(delivery):
+            return _withdraw(delivery, now, "The content is no longer published for this endpoint.")
+        slot = _take_slot(delivery, now)
+        if isinstance(slot, datetime):
+            return _reschedule(delivery, slot, count_failure=False)
     request = _request(delivery, now)
     try:
         answer = network.post(crypto.decrypt(endpoint.url_encrypted), request.body, request.headers)
@@ -389,7 +392,8 @@ def attempt(message_id: str, now: datetime | None = None) -> Delivery | None:
     else:
         verdict = formats.judge(endpoint.format, answer.status, answer.headers, answer.body, now)
         status, duration = answer.status, answer.duration_ms
-    return _settle(delivery, slot, verdict, status, duration, now)
+    with transaction.atomic():
+        return _settle(delivery, slot, verdict, status, duration, now)
 
 
 def _withdraw(delivery: Delivery, now: datetime, why: str) -> Delivery:

@@ -214,7 +214,7 @@ def disable_gone(endpoint: Endpoint) -> None:
     )
     endpoint.enabled = False
     if changed:
-        _mail_chairs(
+        _mail_chairs_on_commit(
             endpoint,
             lambda: _("Webhook %(name)s disabled") % {"name": endpoint.name},
             lambda: (
@@ -230,7 +230,7 @@ def disable_gone(endpoint: Endpoint) -> None:
 
 def tell_chairs_exhausted(endpoint: Endpoint, delivery: Delivery) -> None:
     """Every retry of `delivery` failed: tell the group's chairs."""
-    _mail_chairs(
+    _mail_chairs_on_commit(
         endpoint,
         lambda: _("Webhook %(name)s: a message could not be delivered") % {"name": endpoint.name},
         lambda: (
@@ -248,6 +248,11 @@ def tell_chairs_exhausted(endpoint: Endpoint, delivery: Delivery) -> None:
             }
         ),
     )
+
+
+def _mail_chairs_on_commit(endpoint: Endpoint, subject, body) -> None:
+    """Mail the group's chairs once the outcome is committed (never from a rollback)."""
+    transaction.on_commit(lambda: _mail_chairs(endpoint, subject, body), robust=True)
 
 
 def _mail_chairs(endpoint: Endpoint, subject, body) -> None:
