@@ -24,7 +24,7 @@ from bench import targets
 EVENTS = 1000
 SCALE = 0.001
 WORKER_INTERVAL = 0.05
-ARRIVAL_LIMIT = 600.0
+ARRIVAL_LIMIT = 1800.0
 
 
 def add_arguments(parser) -> None:

@@ -123,7 +123,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     request_headers = {**headers, "Host": parts.netloc}
     started = time.monotonic()
     with (
-        httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client,
+        httpx.Client(
+            timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, verify=_tls()
+        ) as client,
         client.stream(
             "POST",
             pinned,
