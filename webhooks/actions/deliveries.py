@@ -75,13 +75,10 @@ def _queue(
     audience: str,
     build: Callable[[Endpoint], dict],
     subject: dict,
-    only: Endpoint | None = None,
 ) -> list[Delivery]:
     """Write one delivery per enabled endpoint of the group that wants `event_type` and
     may receive content of `scope`; send each once the transaction commits."""
-    candidates = (
-        [only] if only is not None else Endpoint.objects.filter(group_id=group_id, enabled=True)
-    )
+    candidates = Endpoint.objects.filter(group_id=group_id, enabled=True)
     candidates = [
         endpoint
         for endpoint in candidates
