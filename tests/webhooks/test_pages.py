@@ -95,3 +95,9 @@ def test_disable_rotate_and_delete(chair_client, legal, chair):
     assert endpoint.secret_encrypted != old and endpoint.previous_secret_encrypted == old
     chair_client.post(reverse("webhook_delete", args=args))
     assert not Endpoint.objects.exists()
+
+
+def test_the_group_page_links_chairs_to_the_webhooks(chair_client, member_client, legal):
+    link = reverse("webhook_list", args=[legal.slug]).encode()
+    assert link in chair_client.get(reverse("group", args=[legal.slug])).content
+    assert link not in member_client.get(reverse("group", args=[legal.slug])).content
