@@ -300,3 +300,11 @@ PROJECTS_EXPIRY_REMINDER_DAYS = 30  # its author is reminded this long before
 PROJECTS_REMIND_AFTER_DAYS = 7  # unanswered interest: a reminder to both sides
 PROJECTS_NO_RESPONSE_DAYS = 21  # ... and closed as "no response"
 PROJECTS_NO_INTEREST_DAYS = 30  # facilitators see listings nobody showed interest in
+
+# --- webhooks ------------------------------------------------------------------------
+# The key that encrypts endpoint URLs and secrets (default: derived from SECRET_KEY).
+WEBHOOKS_KEY = os.environ.get("WEBHOOKS_KEY", "")
+# Tests and benchmarks send to receivers on 127.0.0.1; never set it in production.
+WEBHOOKS_ALLOW_LOOPBACK = config.env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+# Multiplies the retry schedule (the benchmark shortens it); 1 in production.
+WEBHOOKS_RETRY_SCALE = float(os.environ.get("WEBHOOKS_RETRY_SCALE", "1"))

@@ -33,6 +33,7 @@ from forum.models import (
     WorkingGroup,
 )
 from forum.models.meetings import new_feed_token
+from webhooks.actions import deliveries as webhook_deliveries
 
 # Client ids are UUIDs in practice; anything printable and short is accepted.
 _CLIENT_ID = re.compile(r"[-A-Za-z0-9_.:]{1,64}")
@@ -163,6 +164,7 @@ def schedule_meeting(
         if chairs:
             meeting.chairs.set(chairs)
         notifications.invite_to_meeting(meeting)
+        webhook_deliveries.meeting_scheduled(meeting)
     return meeting
 
 
@@ -210,6 +212,7 @@ def edit_meeting(
             meeting.chairs.set(chairs)
         meeting.refresh_from_db()
         _emit(meeting, events.MEETING_CHAT, events.meeting_state_payload(meeting))
+        webhook_deliveries.meeting_scheduled(meeting)
     return meeting
 
 
@@ -503,6 +506,7 @@ def publish_minutes(*, member: Member, meeting: Meeting) -> Thread:
         )
         Meeting.objects.filter(pk=meeting.pk).update(minutes_thread=thread)
         meeting.minutes_thread = thread
+        webhook_deliveries.minutes_published(meeting=meeting, thread=thread)
     return thread
 
 

@@ -33,6 +33,7 @@ from forum.models import (
 )
 from forum.models.groups import MODERATING_ROLES
 from forum.models.threads import MAX_DEPTH, PATH_DIGITS
+from webhooks.actions import deliveries as webhook_deliveries
 
 
 def _segment(number: int) -> str:
@@ -292,6 +293,7 @@ def _announce(
         )
         if published:
             _notify_after_commit(event)
+            webhook_deliveries.post_published(post=post, thread=thread, event=event)
 
 
 def _notify_after_commit(event: Event) -> None:
@@ -569,6 +571,7 @@ def publish(post: Post, thread: Thread, now, *, mentioned: list[Member] | None =
         thread, events.POST_APPROVED, data, author_id=post.author_id, post_id=post.pk, notify=True
     )
     _notify_after_commit(event)
+    webhook_deliveries.post_published(post=post, thread=thread, event=event)
 
 
 def _check_moderator(member: Member, group: WorkingGroup) -> None:
