@@ -4,7 +4,11 @@ so what is findable changes exactly when what is readable does."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterator
+from itertools import islice
 
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.html import strip_tags
 
 from forum.models import ChatMessage, Post, PostStatus, Thread
@@ -72,3 +76,80 @@ def index_chat_message(message: ChatMessage) -> None:
             "body": index_text(plain_text(message.html)),
         },
     )
+
+
+# --- rebuilding everything -----------------------------------------------------------
+
+REBUILD_BATCH = 1000
+
+
+def _titled_threads() -> QuerySet[Thread]:
+    opening = Post.objects.filter(thread=OuterRef("pk"), number=1).values("status")[:1]
+    return Thread.objects.annotate(opening_status=Subquery(opening)).filter(
+        opening_status__in=TITLE_SHOWN
+    )
+
+
+def _title_entries() -> Iterator[Entry]:
+    threads = _titled_threads().values_list("pk", "author_id", "created_at", "title")
+    for pk, author_id, created_at, title in threads.iterator(chunk_size=REBUILD_BATCH):
+        yield Entry(
+            kind=EntryKind.THREAD,
+            thread_id=pk,
+            author_id=author_id,
+            created_at=created_at,
+            title=index_text(title),
+        )
+
+
+def _post_entries() -> Iterator[Entry]:
+    posts = Post.objects.filter(status=PostStatus.PUBLISHED).values_list(
+        "pk", "thread_id", "author_id", "created_at", "body_html"
+    )
+    for pk, thread_id, author_id, created_at, rendered in posts.iterator(chunk_size=REBUILD_BATCH):
+        yield Entry(
+            kind=EntryKind.POST,
+            post_id=pk,
+            thread_id=thread_id,
+            author_id=author_id,
+            created_at=created_at,
+            body=index_text(plain_text(rendered)),
+        )
+
+
+def _chat_entries() -> Iterator[Entry]:
+    messages = ChatMessage.objects.filter(removed_at__isnull=True).values_list(
+        "pk", "meeting_id", "author_id", "created_at", "html"
+    )
+    for pk, meeting_id, author_id, created_at, rendered in messages.iterator(
+        chunk_size=REBUILD_BATCH
+    ):
+        yield Entry(
+            kind=EntryKind.CHAT,
+            message_id=pk,
+            meeting_id=meeting_id,
+            author_id=author_id,
+            created_at=created_at,
+            body=index_text(plain_text(rendered)),
+        )
+
+
+def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole index from what the forum holds, in one transaction (searches
+    see the old index until it commits); call `progress(done, total)` per batch.
+    Return the number of entries."""
+    total = (
+        _titled_threads().count()
+        + Post.objects.filter(status=PostStatus.PUBLISHED).count()
+        + ChatMessage.objects.filter(removed_at__isnull=True).count()
+    )
+    done = 0
+    with transaction.atomic():
+        Entry.objects.all().delete()
+        for entries in (_title_entries(), _post_entries(), _chat_entries()):
+            while batch := list(islice(entries, REBUILD_BATCH)):
+                Entry.objects.bulk_create(batch)
+                done += len(batch)
+                if progress is not None:
+                    progress(min(done, total), total)
+    return done
