@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 # --- normalization -------------------------------------------------------------------
 
@@ -301,6 +302,14 @@ def apply_filter(query: Query, key: str, value: str) -> None:
 
 # --- snippets ------------------------------------------------------------------------
 
+
+@lru_cache(maxsize=8192)
+def _forms(run: str) -> frozenset[str]:
+    """The tokens a word as written is indexed under (with and without a proclitic)."""
+    analyzed = words(normalize(run))
+    return frozenset(analyzed) | {strip_proclitic(w) for w in analyzed}
+
+
 # Marks inside words as well as letters, so a word with tashkeel or accents stays whole.
 _SOURCE_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640])+")
 
@@ -335,8 +344,7 @@ def match_spans(text: str, tokens: set[str], prefixes: set[str] = frozenset()) -
                     else:
                         i += 1
                 continue
-            analyzed = words(normalize(run))
-            forms = set(analyzed) | {strip_proclitic(w) for w in analyzed}
+            forms = _forms(run)
             if forms & tokens or any(f.startswith(p) for f in forms for p in prefixes):
                 spans.append((offset, offset + len(run)))
     return spans
