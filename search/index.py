@@ -25,57 +25,62 @@ def plain_text(rendered: str) -> str:
     return html.unescape(strip_tags(rendered.replace("<", " <")))
 
 
-def index_thread(thread: Thread, *, opening_status: str) -> None:
-    """Index `thread`'s title, or take it out while its opening post is not shown."""
+def _put(new: bool, lookup: dict, fields: dict) -> None:
+    """Write one entry: a single INSERT for something just created, else an upsert."""
+    if new:
+        Entry.objects.create(**lookup, **fields)
+    else:
+        Entry.objects.update_or_create(**lookup, defaults=fields)
+
+
+def index_thread(thread: Thread, *, opening_status: str, new: bool = False) -> None:
+    """Index `thread`'s title, or take it out while its opening post is not shown.
+    `new`: the thread was created in this transaction (nothing to replace)."""
     if opening_status not in TITLE_SHOWN:
-        Entry.objects.filter(kind=EntryKind.THREAD, thread=thread).delete()
+        if not new:
+            Entry.objects.filter(kind=EntryKind.THREAD, thread=thread).delete()
         return
-    Entry.objects.update_or_create(
-        kind=EntryKind.THREAD,
-        thread=thread,
-        defaults={
-            "author_id": thread.author_id,
-            "created_at": thread.created_at,
-            "title": index_text(thread.title),
-            "body": "",
-        },
-    )
+    fields = {
+        "author_id": thread.author_id,
+        "created_at": thread.created_at,
+        "title": index_text(thread.title),
+        "body": "",
+    }
+    _put(new, {"kind": EntryKind.THREAD, "thread": thread}, fields)
 
 
-def index_post(post: Post) -> None:
-    """Index a published post's text; any other status takes it out."""
+def index_post(post: Post, *, new: bool = False) -> None:
+    """Index a published post's text; any other status takes it out.
+    `new`: the post was created in this transaction (nothing to replace)."""
     if post.status != PostStatus.PUBLISHED:
-        Entry.objects.filter(post=post).delete()
+        if not new:
+            Entry.objects.filter(post=post).delete()
         return
-    Entry.objects.update_or_create(
-        post=post,
-        defaults={
-            "kind": EntryKind.POST,
-            "thread_id": post.thread_id,
-            "author_id": post.author_id,
-            "created_at": post.created_at,
-            "title": "",
-            "body": index_text(plain_text(post.body_html)),
-        },
-    )
+    fields = {
+        "kind": EntryKind.POST,
+        "thread_id": post.thread_id,
+        "author_id": post.author_id,
+        "created_at": post.created_at,
+        "title": "",
+        "body": index_text(plain_text(post.body_html)),
+    }
+    _put(new, {"post": post}, fields)
 
 
-def index_chat_message(message: ChatMessage) -> None:
+def index_chat_message(message: ChatMessage, *, new: bool = False) -> None:
     """Index a chat message; a removed one is taken out."""
     if message.removed_at is not None:
         Entry.objects.filter(message=message).delete()
         return
-    Entry.objects.update_or_create(
-        message=message,
-        defaults={
-            "kind": EntryKind.CHAT,
-            "meeting_id": message.meeting_id,
-            "author_id": message.author_id,
-            "created_at": message.created_at,
-            "title": "",
-            "body": index_text(plain_text(message.html)),
-        },
-    )
+    fields = {
+        "kind": EntryKind.CHAT,
+        "meeting_id": message.meeting_id,
+        "author_id": message.author_id,
+        "created_at": message.created_at,
+        "title": "",
+        "body": index_text(plain_text(message.html)),
+    }
+    _put(new, {"message": message}, fields)
 
 
 # --- rebuilding everything -----------------------------------------------------------

@@ -58,7 +58,9 @@ def _day_start(day: date) -> datetime:
 
 
 def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QuerySet[Entry]:
-    """Return the entries `viewer` may read that match `query`, in `sort` order."""
+    """Return the entries `viewer` may read that match `query`, in `sort` order.
+
+    Not for use as a subquery: the text match's SQL names the `search_entry` table."""
     entries = searchable_entries(viewer)
     if query.group:
         entries = entries.filter(
@@ -74,6 +76,11 @@ def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QueryS
         entries = entries.filter(created_at__lt=_day_start(query.before))
     if query.kinds:
         entries = entries.filter(kind__in=sorted(KIND_OF[kind] for kind in query.kinds))
+    return _matched_in_order(entries, query, sort)
+
+
+def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> QuerySet[Entry]:
+    """Add this database's text match to `entries` and put them in `sort` order."""
     ranked = query.has_text and sort == "relevance"
     if query.has_text:
         if connection.vendor == "postgresql":
@@ -97,16 +104,19 @@ def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QueryS
                 entries = entries.order_by("rank", "-created_at", "-pk")
     if not ranked:
         entries = entries.order_by("-created_at", "-pk")
-    return entries.select_related(
-        "thread", "thread__group", "post", "meeting", "meeting__group", "message", "author"
-    )
+    return entries
 
 
 def search(viewer, query: Query, *, sort: str = "relevance", page: int = 1) -> Results:
     """Return page `page` of what `viewer` may find with `query` (one query)."""
     page = max(1, min(page, PAGES_MAX))
     start = (page - 1) * PAGE_SIZE
-    entries = list(matching_entries(viewer, query, sort=sort)[start : start + PAGE_SIZE + 1])
+    # The raw SQL of the text match names the table: keep it the query's base table,
+    # never a subquery (where Django would give it another alias).
+    shown = matching_entries(viewer, query, sort=sort).select_related(
+        "thread", "thread__group", "post", "meeting", "meeting__group", "message", "author"
+    )
+    entries = list(shown[start : start + PAGE_SIZE + 1])
     tokens, prefixes = query.highlight()
     hits = [_hit(entry, tokens, prefixes) for entry in entries[:PAGE_SIZE]]
     return Results(hits=hits, page=page, has_next=len(entries) > PAGE_SIZE and page < PAGES_MAX)

@@ -359,7 +359,7 @@ def send_chat(
             event = _emit(room, events.CHAT_MESSAGE, events.chat_payload(message))
             message.seq = event.seq
             message.save(update_fields=["seq"])
-            search_index.index_chat_message(message)
+            search_index.index_chat_message(message, new=True)
     except IntegrityError:
         # Another send with this client_id committed first: that one is the message.
         existing = _sent(meeting, author, client_id)

@@ -267,8 +267,8 @@ def create_thread(
             body_html=html,
             created_at=now,
         )
-        search_index.index_thread(thread, opening_status=status)
-        search_index.index_post(post)
+        search_index.index_thread(thread, opening_status=status, new=True)
+        search_index.index_post(post, new=True)
         _announce(
             post,
             thread,
@@ -379,7 +379,7 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
             body_html=html,
             created_at=now,
         )
-        search_index.index_post(post)
+        search_index.index_post(post, new=True)
         _announce(post, thread, mentioned, events.POST_CREATED, events.post_payload(post))
     return post
 
