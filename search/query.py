@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Func, Q, QuerySet
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -26,10 +27,12 @@ KIND_OF = {"threads": EntryKind.THREAD, "posts": EntryKind.POST, "chat": EntryKi
 # Titles weigh four times a body: bm25's column weights on SQLite, ts_rank_cd's
 # weights (D, C, B, A) on PostgreSQL with titles as A and bodies as B.
 SQLITE_RANK = "bm25(search_fts, 4.0, 1.0)"
-POSTGRES_RANK = (
-    "ts_rank_cd('{0.1, 0.2, 0.25, 1.0}', search_entry.document, to_tsquery('simple', %s))"
-)
-POSTGRES_MATCH = "search_entry.document @@ to_tsquery('simple', %s)"
+RANK_WEIGHTS = [0.1, 0.2, 0.25, 1.0]
+# The generated tsvector column only PostgreSQL has (migration 0001), as a column
+# expression: unlike raw SQL it follows the table's alias inside a subquery.
+DOCUMENT = SearchVectorField()
+DOCUMENT.set_attributes_from_name("document")
+DOCUMENT.model = Entry
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def _day_start(day: date) -> datetime:
 def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QuerySet[Entry]:
     """Return the entries `viewer` may read that match `query`, in `sort` order.
 
-    Not for use as a subquery: the text match's SQL names the `search_entry` table."""
+    Not for use as a subquery on SQLite: its FTS5 join names the `search_entry` table."""
     entries = searchable_entries(viewer)
     if query.group:
         entries = entries.filter(
@@ -84,13 +87,20 @@ def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> Quer
     ranked = query.has_text and sort == "relevance"
     if query.has_text:
         if connection.vendor == "postgresql":
-            expression = query.tsquery()
+            tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
+            document = Col(Entry._meta.db_table, DOCUMENT)
             entries = entries.filter(
-                RawSQL(POSTGRES_MATCH, [expression], output_field=BooleanField())  # noqa: S611
+                Func(
+                    document,
+                    tsquery,
+                    template="%(expressions)s",
+                    arg_joiner=" @@ ",
+                    output_field=BooleanField(),
+                )
             )
             if ranked:
                 entries = entries.annotate(
-                    rank=RawSQL(POSTGRES_RANK, [expression], output_field=FloatField())  # noqa: S611
+                    rank=SearchRank(document, tsquery, weights=RANK_WEIGHTS, cover_density=True)
                 ).order_by("-rank", "-created_at", "-pk")
         else:
             # FTS5: join the virtual table so that bm25() ranks the matching rows.
@@ -111,8 +121,8 @@ def search(viewer, query: Query, *, sort: str = "relevance", page: int = 1) -> R
     """Return page `page` of what `viewer` may find with `query` (one query)."""
     page = max(1, min(page, PAGES_MAX))
     start = (page - 1) * PAGE_SIZE
-    # The raw SQL of the text match names the table: keep it the query's base table,
-    # never a subquery (where Django would give it another alias).
+    # One query: SQLite's FTS5 join names the `search_entry` table, so the text match
+    # stays in the query's base table (never a subquery, where it would be aliased).
     shown = matching_entries(viewer, query, sort=sort).select_related(
         "thread", "thread__group", "post", "meeting", "meeting__group", "message", "author"
     )
