@@ -137,7 +137,7 @@ def _hit(entry: Entry, tokens: set[str], prefixes: set[str]) -> Hit:
         meeting = entry.meeting
         return Hit(
             kind=entry.kind,
-            url=f"{meeting.get_absolute_url()}#chat-{entry.message.seq}",
+            url=f"{meeting.get_absolute_url()}#chat",
             title=meeting.title,
             group=meeting.group,
             author=entry.author,
