@@ -201,13 +201,18 @@ def _moderated_group_ids(viewer: Viewer) -> QuerySet:
     return Membership.objects.filter(member=viewer, role__in=MODERATING_ROLES).values("group")
 
 
-def _post_status_filter(viewer: Viewer, *, moderated_groups) -> Q:
+def _post_status_filter(viewer: Viewer, *, moderated_groups, prefix: str = "") -> Q:
     """Published and removed posts show (removed as a placeholder); pending and
-    rejected ones only to their author and the group's moderators."""
-    shown = Q(status__in=[PostStatus.PUBLISHED, PostStatus.REMOVED])
-    own = Q(author=viewer)
+    rejected ones only to their author and the group's moderators.
+
+    `prefix` reaches the post through a relation (search entries: "post__")."""
+    shown = Q(**{f"{prefix}status__in": [PostStatus.PUBLISHED, PostStatus.REMOVED]})
+    own = Q(**{f"{prefix}author": viewer})
     moderated = Q(
-        status__in=[PostStatus.PENDING, PostStatus.REJECTED], thread__group__in=moderated_groups
+        **{
+            f"{prefix}status__in": [PostStatus.PENDING, PostStatus.REJECTED],
+            f"{prefix}thread__group__in": moderated_groups,
+        }
     )
     return shown | own | moderated
 
@@ -675,14 +680,29 @@ def readable_posts(viewer: Viewer) -> QuerySet[Post]:
     placeholder, so their text is never readable here)."""
     if not _signed_in(viewer):
         return Post.objects.none()
-    posts = Post.objects.filter(thread__in=visible_threads(viewer)).exclude(
-        status=PostStatus.REMOVED
+    return Post.objects.filter(thread__in=visible_threads(viewer)).filter(
+        readable_post_text(viewer)
     )
-    if not viewer.is_staff:
-        posts = posts.filter(
-            _post_status_filter(viewer, moderated_groups=_moderated_group_ids(viewer))
-        )
-    return posts
+
+
+def readable_post_text(viewer: Viewer, *, prefix: str = "") -> Q:
+    """Return the condition on a post, in a thread `viewer` sees, whose text they may
+    read now; `prefix` reaches the post through a relation (search entries: "post__")."""
+    readable = ~Q(**{f"{prefix}status": PostStatus.REMOVED})
+    if viewer.is_staff:
+        return readable
+    return readable & _post_status_filter(
+        viewer, moderated_groups=_moderated_group_ids(viewer), prefix=prefix
+    )
+
+
+def readable_chat_messages(viewer: Viewer, group: WorkingGroup | None = None) -> QuerySet:
+    """Return the chat messages `viewer` may read: in meetings they see, not removed."""
+    from forum.models import ChatMessage
+
+    return ChatMessage.objects.filter(
+        meeting__in=visible_meetings(viewer, group).order_by(), removed_at__isnull=True
+    )
 
 
 def readable_post_ids(viewer: Viewer, post_ids) -> set[int]:

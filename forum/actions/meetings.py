@@ -33,6 +33,7 @@ from forum.models import (
     WorkingGroup,
 )
 from forum.models.meetings import new_feed_token
+from search import index as search_index
 from webhooks.actions import deliveries as webhook_deliveries
 
 # Client ids are UUIDs in practice; anything printable and short is accepted.
@@ -361,6 +362,7 @@ def send_chat(
             event = _emit(room, events.CHAT_MESSAGE, events.chat_payload(message))
             message.seq = event.seq
             message.save(update_fields=["seq"])
+            search_index.index_chat_message(message, new=True)
     except IntegrityError:
         # Another send with this client_id committed first: that one is the message.
         existing = _sent(meeting, author, client_id)
@@ -421,6 +423,7 @@ def remove_chat_message(*, member: Member, message: ChatMessage, reason: str) ->
             reason,
         )
         locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+        search_index.index_chat_message(locked)
         audit.record(
             actor=member,
             group=meeting.group,

@@ -37,6 +37,7 @@ from forum.models import (
 )
 from forum.models.groups import MODERATING_ROLES
 from forum.models.notifications import NotificationKind
+from search import index as search_index
 
 SLOW_MODE_CHOICES = (0, 30, 60, 300, 900, 3600)
 MUTE_HOURS_MAX = 24 * 365
@@ -224,6 +225,9 @@ def reject(*, moderator: Member, review: Review, reason: str, note: str = "") ->
         if review.kind == Review.Kind.POST:
             post.status = PostStatus.REJECTED
             post.save(update_fields=["status"])
+            search_index.index_post(post)
+            if post.is_opening:
+                search_index.index_thread(thread, opening_status=post.status)
         audit.record(
             actor=moderator,
             group=thread.group,

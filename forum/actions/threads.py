@@ -33,6 +33,7 @@ from forum.models import (
 )
 from forum.models.groups import MODERATING_ROLES
 from forum.models.threads import MAX_DEPTH, PATH_DIGITS
+from search import index as search_index
 from webhooks.actions import deliveries as webhook_deliveries
 
 
@@ -267,6 +268,8 @@ def create_thread(
             body_html=html,
             created_at=now,
         )
+        search_index.index_thread(thread, opening_status=status, new=True)
+        search_index.index_post(post, new=True)
         _announce(
             post,
             thread,
@@ -378,6 +381,7 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
             body_html=html,
             created_at=now,
         )
+        search_index.index_post(post, new=True)
         _announce(post, thread, mentioned, events.POST_CREATED, events.post_payload(post))
     return post
 
@@ -518,9 +522,11 @@ def apply_edit(
     html, mentioned = render_body(thread, body)
     post.body_source, post.body_html, post.edited_at = body, html, now
     post.save(update_fields=["body_source", "body_html", "edited_at"])
+    search_index.index_post(post)
     if new_title is not None and new_title != thread.title:
         Thread.objects.filter(pk=thread.pk).update(title=new_title)
         thread.title = new_title
+        search_index.index_thread(thread, opening_status=post.status)
         emit(
             thread,
             events.THREAD_UPDATED,
@@ -556,11 +562,14 @@ def publish(post: Post, thread: Thread, now, *, mentioned: list[Member] | None =
     """Make a locked pending or rejected post visible to its audience, and say so live."""
     post.status = PostStatus.PUBLISHED
     post.save(update_fields=["status"])
+    search_index.index_post(post)
     changes = {"last_activity_at": now}
     if not post.is_opening:
         changes["reply_count"] = F("reply_count") + 1
     Thread.objects.filter(pk=thread.pk).update(**changes)
     thread.refresh_from_db(fields=["reply_count", "last_activity_at", "title"])
+    if post.is_opening:
+        search_index.index_thread(thread, opening_status=post.status)
     if mentioned is None:
         mentioned = render_body(thread, post.body_source)[1]
     _record_mentions(post, mentioned)
@@ -606,6 +615,7 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
             reason,
         )
         locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+        search_index.index_post(locked)
         if was_counted:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") - 1)
         # A pending edit of a removed post has nothing left to change.
@@ -657,6 +667,7 @@ def restore_post(*, moderator: Member, post: Post) -> Post:
         locked.status = PostStatus.PUBLISHED
         locked.removed_at, locked.removed_by, locked.removed_reason = None, None, ""
         locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+        search_index.index_post(locked)
         if not locked.is_opening:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") + 1)
         locked.author = post.author

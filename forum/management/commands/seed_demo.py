@@ -74,6 +74,26 @@ DEMO_THREADS = [
         "replies": [("trusted.cn@demo.example", None, "收到，谢谢。")],
     },
     {
+        "group": "legal-policy",
+        "author": "member.cn@demo.example",
+        "title": "中非法律合作：投资风险提示",
+        "body": "本帖汇总中非法律合作中的**投资风险**：外汇管制、矿业法修订和劳动法要求。",
+        "audience": "group",
+        "countries": [],
+        "replies": [
+            (
+                "member.eg@demo.example",
+                None,
+                "نرحب بالتعاون القانوني بين الصين وأفريقيا، ولدينا ملاحظات حول قانون الاستثمار.",
+            ),
+            (
+                "member.ke@demo.example",
+                None,
+                "La coopération juridique progresse : le nouveau code minier précise les règles.",
+            ),
+        ],
+    },
+    {
         "group": "project-promotion",
         "author": "trusted.ke@demo.example",
         "title": "Solar mini-grids: looking for partners in Kenya and Egypt",
