@@ -85,6 +85,8 @@ def items(member: Member, notifications) -> list[InboxItem]:
             url = None  # an outcome about a post the member may no longer read
         data = dict(n.data or {})
         starts_at = None
+        if n.kind == Notification.Kind.COUNTRY and n.post_id is None:
+            url = _safe_url(data.get("url"))  # a new assessment of a followed country
         if n.kind == Notification.Kind.MEETING:
             if not n.available:
                 data = {}  # the meeting is no longer addressed to the reader: not even its title

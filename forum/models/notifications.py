@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     WATCHED_REPLY = "watched_reply", _("reply in a thread I watch")
     MODERATION = "moderation", _("moderation outcome")
     MEETING = "meeting", _("meeting invitation")
+    COUNTRY = "country", _("news about a country I follow")
 
 
 class Notification(models.Model):
@@ -61,7 +62,7 @@ class Notification(models.Model):
             # however often the derivation runs.
             models.UniqueConstraint(
                 fields=["recipient", "post"],
-                condition=models.Q(kind__in=["mention", "reply", "watched_reply"]),
+                condition=models.Q(kind__in=["mention", "reply", "watched_reply", "country"]),
                 name="notification_once_per_post",
             ),
         ]
