@@ -21,3 +21,9 @@ def assessor(make_member, legal):
 @pytest.fixture
 def second_moderator(make_member, legal):
     return make_member(country="ZM", groups=[legal], role=Role.MODERATOR, mfa=True)
+
+
+@pytest.fixture(autouse=True)
+def _many_writes(settings):
+    """These tests write many assessments and notes a minute; the rate limit has its own tests."""
+    settings.FORUM_POSTS_PER_MINUTE = 10_000
