@@ -235,6 +235,9 @@ class Command(BaseCommand):
             rows.append((staff.email, "staff", "CN", "*"))
         seed_threads()
         seed_meeting()
+        from countries.demo import seed as seed_countries
+
+        seed_countries()
         for row in rows:
             self.stdout.write("\t".join(row))
         self.stderr.write(
