@@ -3,6 +3,7 @@ annual report as HTML and PDF. Thin: reads come from countries.pages, writes fro
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from countries.actions import assessments as assessment_actions
 from countries.actions import follows, reports
 from countries.forms import AssessmentForm, DecisionForm
 from countries.models import Level
+from forum import limits
 from forum.ids import parse_id
 from forum.views.threads import _apply_errors
 
@@ -221,6 +223,14 @@ def report_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
         response = HttpResponse(bytes(frozen.pdf), content_type="application/pdf")
         response["X-Content-SHA256"] = frozen.pdf_sha256
     else:
+        # Rendering a PDF is costly: a few per member and minute.
+        per_minute = getattr(settings, "COUNTRIES_PDF_PER_MINUTE", 10)
+        if not limits.consume(f"country-pdf:{request.user.pk}", limit=per_minute, window=60):
+            return HttpResponse(
+                _("Too many reports at once. Please wait a minute and try again."),
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
         content = pages.report(request.user, country.code, year, edition)
         response = HttpResponse(
             printing.render_pdf(printing.render_html(content)), content_type="application/pdf"

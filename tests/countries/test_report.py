@@ -164,3 +164,13 @@ def test_a_year_out_of_range_is_missing(member):
         client.get(reverse("countries:report", args=["ZM", 2026]), {"edition": "other"}).status_code
         == 404
     )
+
+
+def test_live_pdfs_are_rate_limited_per_member(zambia, member, settings):
+    settings.COUNTRIES_PDF_PER_MINUTE = 1
+    client = client_for(member)
+    url = reverse("countries:report_pdf", args=["ZM", 2026])
+    assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert "Please wait a minute" in refused.content.decode()
