@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Member
@@ -61,8 +62,12 @@ def followed_countries(
         after = since[member.pk]
         items = [
             ExtraItem(
-                text=str(_lazy("New risk assessment: %(country)s, %(date)s"))
-                % {"country": code, "date": assessed_on.isoformat()},
+                # Lazy: the message is rendered later, in the member's language.
+                text=format_lazy(
+                    _lazy("New risk assessment: {country}, {date}"),
+                    country=code,
+                    date=assessed_on.isoformat(),
+                ),
                 url=_absolute(f"/countries/{code}/"),
                 when=published_at,
             )

@@ -118,3 +118,19 @@ def test_the_digest_section_runs_a_constant_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         followed_countries(members + more, since, until)
     assert len(many) == len(few)
+
+
+def test_a_followers_digest_email_carries_the_countries_section(
+    assessor, moderator, member, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts.models import Member
+
+    follow(member, "ZM")
+    Member.objects.filter(pk=member.pk).update(digest_hour=0, time_zone="UTC")
+    publish(assessor, moderator, "ZM")
+    digests.run(now=timezone.now() + timedelta(seconds=1))
+    [message] = [m for m in mail.outbox if m.to == [member.email]]
+    assert "Countries you follow" in message.body
+    assert "New risk assessment: ZM" in message.body
