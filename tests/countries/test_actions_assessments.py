@@ -159,3 +159,25 @@ def test_a_stale_copy_cannot_overwrite_a_published_assessment(assessor, moderato
     with pytest.raises(PublishedIsFinal):
         stale.save()
     assert Assessment.objects.get(pk=stale.pk).status == AssessmentStatus.PUBLISHED
+
+
+def test_the_database_itself_refuses_to_change_a_published_assessment(assessor, moderator):
+    from django.db import DatabaseError, connection, transaction
+
+    assessment = publish(assessor, moderator)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE countries_assessment SET summary = 'raw' WHERE id = %s", [assessment.pk]
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE countries_dimensionlevel SET level = 5 WHERE assessment_id = %s",
+            [assessment.pk],
+        )
+    assert Assessment.objects.get(pk=assessment.pk).summary == ""
+    pending = submit(assessor)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE countries_assessment SET summary = 'fine' WHERE id = %s", [pending.pk]
+        )
+    assert Assessment.objects.get(pk=pending.pk).summary == "fine"
