@@ -241,7 +241,7 @@ def reference_name(code: str) -> str:
 class ReportNote:
     thread: Any
     html: str
-    dimension: str | None
+    dimension: Dimension | None
 
 
 @dataclass
@@ -304,10 +304,12 @@ def report(viewer: Viewer, code: str, year: int, edition: str) -> Report:
             thread__in=[t.pk for t in threads], parent__isnull=True, status=PostStatus.PUBLISHED
         ).values_list("thread_id", "body_html")
     )
-    dimension_codes = {d.code for d in all_dimensions}
+    by_code = {d.code: d for d in all_dimensions}
     notes = [
         ReportNote(
-            thread=t, html=openings[t.pk], dimension=rules.note_dimension(t, dimension_codes)
+            thread=t,
+            html=openings[t.pk],
+            dimension=by_code.get(rules.note_dimension(t, set(by_code)) or ""),
         )
         for t in threads
         if t.pk in openings
