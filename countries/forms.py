@@ -14,6 +14,7 @@ from countries.actions.assessments import (
     SourceInput,
 )
 from countries.models import Assessment, Dimension, Level, Trend
+from forum.ids import ModelIdChoiceField
 
 SOURCE_ROWS = 3
 EXCEPTION_ROWS = 2
@@ -32,7 +33,7 @@ class AssessmentForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    corrects = forms.ModelChoiceField(
+    corrects = ModelIdChoiceField(
         label=_("Corrects"), queryset=Assessment.objects.none(), required=False
     )
     correction_note = forms.CharField(label=_("What this corrects"), max_length=500, required=False)

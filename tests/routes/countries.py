@@ -19,7 +19,7 @@ from countries.models import Country
 from forum.actions import moderation
 from forum.actions import threads as thread_actions
 from forum.models import Review, Role
-from tests.access import World, secret
+from tests.access import HUGE_ID, World, secret
 from tests.conftest import create_member
 from tests.countries.helpers import submit
 from tests.routes.tables import BAD, LOGIN, NOT_ALLOWED, NOT_FOUND, OK, REDIRECT, Row
@@ -29,6 +29,19 @@ YEAR = timezone.localdate().year
 MEMBERS = "outsider foreigner reader author"
 REVIEWERS = "moderator chair staff"
 PDF_ROLES = "reader"  # a PDF per role is slow to render: one role reads it live
+
+ASSESS = {
+    "assessed_on": "2026-01-01",
+    **{
+        f"{part}_{d}": value
+        for d in ("political-security", "legal-regulatory", "currency-financial", "operational")
+        for part, value in (("level", "3"), ("trend", "stable"), ("reasoning", "Because."))
+    },
+    "source_title_0": "Route source",
+    "source_publisher_0": "Publisher",
+    "source_date_0": "2026-01-01",
+    "source_url_0": "https://example.org/route",
+}
 
 URLS: dict = {
     "countries:list": [
@@ -94,6 +107,7 @@ URLS: dict = {
         Row("POST", "zambia", OK, "moderator", data={}),  # incomplete: the form comes back
         Row("POST", "zambia", REDIRECT, "chair"),
         Row("GET", "missing", NOT_FOUND, "moderator"),
+        Row("POST", "zambia", NOT_FOUND, "moderator", data={**ASSESS, "corrects": HUGE_ID}),
     ],
     "countries:assessment": [
         Row("GET", "published", LOGIN, "anonymous"),
@@ -155,18 +169,7 @@ KINDS = {
 POST_DATA = {
     "countries:follow": {"follow": "1"},
     "countries:assessment_decide": {"decision": "approve"},
-    "countries:assess": {
-        "assessed_on": "2026-01-01",
-        **{
-            f"{part}_{d}": value
-            for d in ("political-security", "legal-regulatory", "currency-financial", "operational")
-            for part, value in (("level", "3"), ("trend", "stable"), ("reasoning", "Because."))
-        },
-        "source_title_0": "Route source",
-        "source_publisher_0": "Publisher",
-        "source_date_0": "2026-01-01",
-        "source_url_0": "https://example.org/route",
-    },
+    "countries:assess": ASSESS,
 }
 
 
