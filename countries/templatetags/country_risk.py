@@ -63,3 +63,12 @@ def change_mark(change) -> str:
         arrow,
         words % {"level": Level(change.before).label},
     )
+
+
+@register.simple_tag
+def assessments_waiting(viewer) -> int:
+    """How many assessments wait for `viewer`'s review (0 for those who review none): the
+    forum's review queue links to them. Asks countries.visibility, decides nothing itself."""
+    from countries import visibility
+
+    return visibility.assessment_queue(viewer).count()

@@ -189,3 +189,10 @@ def test_with_two_approvals_required_the_page_says_one_more_is_needed(
     pending.refresh_from_db()
     assert pending.status == "published"
     assert Role.MODERATOR  # the reviewers are moderators of legal policy
+
+
+def test_the_forums_review_queue_links_to_the_assessments_waiting(assessor, moderator, member):
+    submit(assessor)
+    page = client_for(moderator).get(reverse("queue")).content.decode()
+    assert "1 country risk assessment waits for review" in page
+    assert reverse("countries:queue") in page
