@@ -12,13 +12,14 @@ from forum.models import Role
 from tests.browser.conftest import sign_in
 from tests.browser.test_moderation_in_browser import sign_in_with_code
 from tests.conftest import PASSWORD
-from tests.countries.helpers import publish, submit
+from tests.countries.helpers import ensure_reference_data, publish, submit
 
 
 def test_raised_level_shows_with_an_up_arrow_a_cn_note_stays_domestic_and_the_pdf_downloads(
     new_page, legal, member, make_member, moderator, settings
 ):
     settings.FORUM_POSTS_PER_MINUTE = 10_000
+    ensure_reference_data()
     year = timezone.localdate().year
     assessor = make_member(country="ZM", groups=[legal], role=Role.TRUSTED)
     kenyan = make_member(country="KE", groups=[legal])

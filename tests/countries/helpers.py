@@ -52,3 +52,17 @@ def publish(author, approver, code: str = "KE", **kwargs) -> Assessment:
     """Submit an assessment and have `approver` approve it (one approval publishes)."""
     assessment = submit(author, code, **kwargs)
     return actions.approve_assessment(moderator=approver, assessment=assessment)
+
+
+def ensure_reference_data() -> None:
+    """Put back the countries and dimensions of the data migrations (a flush by an earlier
+    transactional test removes them), the way tests.conftest.working_group does for groups."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from countries.reference import forget_partners
+
+    import_module("countries.migrations.0002_iso_countries_and_partners").add_countries(apps, None)
+    import_module("countries.migrations.0004_dimensions").add_dimensions(apps, None)
+    forget_partners()
