@@ -97,6 +97,9 @@ def items(member: Member, notifications) -> list[InboxItem]:
             # A docking step or a listing outcome: only while the reader still sees it.
             data = data if n.available else {}
             url = _safe_url(data.get("url"))
+
+        if n.kind == Notification.Kind.COUNTRY and n.post_id is None:
+            url = _safe_url(data.get("url"))  # a new assessment of a followed country
         if n.kind == Notification.Kind.MEETING:
             if not n.available:
                 data = {}  # the meeting is no longer addressed to the reader: not even its title

@@ -120,6 +120,7 @@ POST_KINDS = (
     NotificationKind.MENTION,
     NotificationKind.REPLY,
     NotificationKind.WATCHED_REPLY,
+    NotificationKind.COUNTRY,
 )
 
 
@@ -135,6 +136,12 @@ def _wanted(post: Post) -> dict[int, str]:
         ):
             wanted[watcher_id] = NotificationKind.WATCHED_REPLY
         wanted[post.parent.author_id] = NotificationKind.REPLY
+    else:
+        # A new risk note: the followers of the countries it is tagged with hear of it.
+        from countries.actions.follows import followers_of_note
+
+        for follower_id in followers_of_note(post.thread_id):
+            wanted[follower_id] = NotificationKind.COUNTRY
     # An opening post is not a reply: only its mentions hear of it.
     for member_id in Mention.objects.filter(post=post).values_list("member_id", flat=True):
         wanted[member_id] = NotificationKind.MENTION

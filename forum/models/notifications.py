@@ -18,6 +18,8 @@ class NotificationKind(models.TextChoices):
     MEETING = "meeting", _("meeting invitation")
     DOCKING = "docking", _("docking step")
 
+    COUNTRY = "country", _("news about a country I follow")
+
 
 class Notification(models.Model):
     """Something a member should know about: a mention, a reply, a moderation outcome, ..."""
@@ -62,7 +64,7 @@ class Notification(models.Model):
             # however often the derivation runs.
             models.UniqueConstraint(
                 fields=["recipient", "post"],
-                condition=models.Q(kind__in=["mention", "reply", "watched_reply"]),
+                condition=models.Q(kind__in=["mention", "reply", "watched_reply", "country"]),
                 name="notification_once_per_post",
             ),
         ]

@@ -283,6 +283,10 @@ class Command(BaseCommand):
         from projects.demo import seed_projects
 
         seed_projects()
+
+        from countries.demo import seed as seed_countries
+
+        seed_countries()
         for row in rows:
             self.stdout.write("\t".join(row))
         self.stderr.write(
