@@ -60,7 +60,7 @@ def project_sections(
         listings = listings_of() if listings_of else None
         agreements = agreements_of() if agreements_of else None
     else:
-        listings_of = _provider("visible_listings")
+        listings_of = _provider("published_listings") or _provider("visible_listings")
         agreements_of = _provider("announceable_agreements")
         listings = listings_of(viewer) if listings_of else None
         agreements = agreements_of(viewer) if agreements_of else None

@@ -28,6 +28,7 @@ from forum.models import Audience, Membership
 from forum.models.groups import MODERATING_ROLES
 from projects.models import (
     Docking,
+    DockingState,
     DockingStep,
     Listing,
     ListingCountry,
@@ -304,4 +305,31 @@ def docking_item_available(viewer: Viewer):
         ),
         default=Value(False),
         output_field=BooleanField(),
+    )
+
+
+# --- for other apps: the country pages and the annual report (countries/sections.py) ---
+
+
+def published_listings(viewer: Viewer) -> QuerySet[Listing]:
+    """The listings `viewer` may see that are out of draft and review."""
+    return visible_listings(viewer).filter(state__in=PUBLIC_STATES)
+
+
+def announceable_agreements(viewer: Viewer) -> QuerySet[Docking]:
+    """Signed agreements marked announceable, on listings `viewer` may see."""
+    return Docking.objects.filter(
+        state=DockingState.SIGNED, announceable=True, listing__in=visible_listings(viewer)
+    )
+
+
+def partner_wide_listings() -> QuerySet[Listing]:
+    """Listings every partner may see: the whole group's audience, once published."""
+    return Listing.objects.filter(audience=Audience.GROUP, state__in=PUBLIC_STATES)
+
+
+def partner_wide_announceable_agreements() -> QuerySet[Docking]:
+    """Announceable signed agreements on listings every partner may see."""
+    return Docking.objects.filter(
+        state=DockingState.SIGNED, announceable=True, listing__in=partner_wide_listings()
     )

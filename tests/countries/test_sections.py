@@ -46,6 +46,7 @@ def test_the_readers_view_and_the_partner_wide_view_are_asked_separately(member,
     def provider(name):
         asked.append(name)
         return {
+            "published_listings": lambda viewer: mine,
             "visible_listings": lambda viewer: mine,
             "announceable_agreements": lambda viewer: mine,
             "partner_wide_listings": lambda: wide,
@@ -57,4 +58,4 @@ def test_the_readers_view_and_the_partner_wide_view_are_asked_separately(member,
     assert found.available and found.listing_count == 1 and found.agreement_count == 1
     partners = sections.project_sections(None, "ZM", partners=True)
     assert partners.listing_count == 1 and partners.agreement_count == 0
-    assert "partner_wide_listings" in asked and "visible_listings" in asked
+    assert "partner_wide_listings" in asked and "published_listings" in asked
