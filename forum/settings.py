@@ -255,3 +255,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- reading (issue 21) ------------------------------------------------------------
+# One date-and-time style per language (forum/formats/): never the American m/d/Y.
+FORMAT_MODULE_PATH = ["forum.formats"]
