@@ -14,9 +14,9 @@ import django
 
 def main(argv: list[str]) -> int:
     django.setup()
-    from bench.jobs import digests, probes, seeds
+    from bench.jobs import digests, probes, reading, seeds
 
-    jobs = {**seeds.JOBS, **probes.JOBS, **digests.JOBS}
+    jobs = {**seeds.JOBS, **probes.JOBS, **digests.JOBS, **reading.JOBS}
     if not argv or argv[0] not in jobs:
         print(f"choose a job: {', '.join(sorted(jobs))}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
@@ -67,7 +68,10 @@ def _moderation_gate(request: HttpRequest, group) -> HttpResponse | None:
     return redirect_to_mfa_setup(request)
 
 
+# Compressed: member text and a per-response masked CSRF token, no long-lived secret
+# (Django's gzip also pads against BREACH). Pages that show secrets stay uncompressed.
 @login_required
+@gzip_page
 def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's threads: pinned first, then by last activity, with unread markers."""
     group = visibility.get_group_or_404(request.user, slug)
@@ -339,6 +343,7 @@ def _page_of(posts: QuerySet[Post], post: Post, view: str) -> int:
 
 
 @login_required
+@gzip_page
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """The thread page. Showing it writes nothing (the browser reports what it showed
     to `thread_seen`), and a repeated request for an unchanged page answers 304."""
