@@ -72,3 +72,14 @@ def avatar(member, size: str = "") -> SafeString:
         extra,
         initials(member.display_name),
     )
+
+
+@register.filter
+def reject_reason(code: str) -> str:
+    """A moderation reason's label in the active language ("" for an unknown code)."""
+    from forum.models import RejectReason
+
+    try:
+        return str(RejectReason(code).label)
+    except ValueError:
+        return ""

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from forum.actions import threads as actions
-from forum.actions.moderation import approve
+from forum.actions.moderation import approve, reject
 from forum.models import Review
 from forum.templatetags.forum import when
 from tests.conftest import client_for
@@ -110,3 +110,19 @@ def test_the_author_sees_their_own_pending_edit_and_readers_the_old_text(
     assert "Second text" in mine and "First text" not in mine
     assert "waiting for review" in mine.split("Second text", 1)[1].split("</article>", 1)[0]
     assert "First text" in theirs and "Second text" not in theirs
+
+
+def test_a_moderation_reason_shows_in_the_readers_current_language(
+    cross_border_review, make_member, start_thread, moderator
+):
+    author = make_member(country="ZM", groups=[cross_border_review], language="en")
+    thread = start_thread(author, audience="countries", countries=["KE"])
+    review = Review.objects.get(post=thread.posts.get(), state="open")
+    reject(moderator=moderator, review=review, reason="off_topic", note="See the charter.")
+    type(author).objects.filter(pk=author.pk).update(language="fr")
+    author.refresh_from_db()
+    page = client_for(author).get(reverse("inbox")).content.decode()
+    with translation.override("fr"):
+        label = translation.gettext("Off topic for this working group")
+    assert label != "Off topic for this working group"
+    assert escape(label) in page and "See the charter." in page
