@@ -170,6 +170,8 @@ def test_a_post_inserted_live_is_identical_to_the_server_rendered_one(
     writer = new_page()
     sign_in(writer, other_country_member.email, PASSWORD)
     writer.goto(talk.get_absolute_url())
+    # Typing is announced over the writer's own socket: wait until it is open.
+    wait_until(writer, "!!window.forumLive && window.forumLive.state === 'live'")
     writer.locator(".reply-form textarea").type("Arriving *live*")
     wait_until(reader, "document.getElementById('live-typing').textContent.length > 0")
     writer.get_by_role("button", name="Reply to the thread").click()
@@ -235,3 +237,24 @@ def test_dark_mode_follows_the_system_and_the_switch_is_remembered(new_page, mem
     assert page.evaluate("document.documentElement.getAttribute('data-theme')") == "light"
     assert page.evaluate(background) == "rgb(244, 246, 249)"
     shot(page, "thread-light-chosen")
+
+
+def test_keyboard_shortcuts_move_between_posts_but_never_while_typing(new_page, member, talk):
+    page = new_page()
+    sign_in(page, member.email, PASSWORD)
+    page.goto(talk.get_absolute_url())
+    focused = "document.activeElement.id"
+    page.keyboard.press("j")
+    assert page.evaluate(focused) == "p1"
+    page.keyboard.press("j")
+    assert page.evaluate(focused) == "p2"
+    page.keyboard.press("k")
+    assert page.evaluate(focused) == "p1"
+    page.locator(".reply-form textarea").click()
+    page.keyboard.type("jk?")
+    assert page.locator(".reply-form textarea").input_value().endswith("jk?")
+    assert not page.locator("#shortcuts").is_visible()
+    page.locator("h1").click()
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts").is_visible()
+    shot(page, "keyboard-help")

@@ -47,6 +47,12 @@
     var node = el("li", "chat-message" + (sending ? " sending" : ""));
     if (m.id) node.dataset.id = m.id;
     if (m.client_id) node.dataset.clientId = m.client_id;
+    // Initials on the member's colour, as {% avatar %} draws them (forum/templatetags).
+    var words = (m.author.name || "?").split(/\s+/).filter(Boolean);
+    var letters = words.length ? words[0][0] + (words.length > 1 ? words[words.length - 1][0] : "") : "?";
+    var face = el("span", "avatar c" + (m.author.id % 12), letters.toUpperCase());
+    face.setAttribute("aria-hidden", "true");
+    node.appendChild(face);
     var who = el("span", "who");
     who.appendChild(el("bdi", null, m.author.name)); // a name keeps its own direction
     who.appendChild(document.createTextNode(" " + flag(m.author.country)));
