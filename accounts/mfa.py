@@ -21,6 +21,7 @@ def has_mfa(member) -> bool:
 def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponseRedirect | None:
     """Send a member without MFA to the set-up page with an explanation; None if they have it."""
     if has_mfa(request.user):
+        request.session.pop(NEXT_AFTER_MFA, None)  # arrived: the way back is used
         return None
     messages.warning(
         request,

@@ -36,6 +36,18 @@ def test_two_factor_set_up_keeps_the_way_back(chair_without_mfa, legal):
     wanted = reverse("group_members", args=[legal.slug])
     client.get(wanted)
     assert client.session["mfa_next"] == wanted
+    # allauth's pages drop `next`; ours offer the way back.
+    page = client.get(reverse("mfa_index")).content.decode()
+    assert f'href="{wanted}"' in page
+
+
+def test_the_way_back_is_forgotten_once_used(chair, legal):
+    client = client_for(chair)
+    session = client.session
+    session["mfa_next"] = "/somewhere/"
+    session.save()
+    client.get(reverse("group_members", args=[legal.slug]))
+    assert "mfa_next" not in client.session
 
 
 def test_the_password_re_ask_is_explained(chair_without_mfa, anonymous_client):
