@@ -39,15 +39,19 @@
     box.parentNode.insertBefore(counter, box.nextSibling);
     function count() {
       var n = box.value.length;
-      counter.textContent = max ? n.toLocaleString() + " / " + max.toLocaleString() : "";
-      counter.classList.toggle("over", max > 0 && n > max);
-      if (max && n > max) counter.textContent += " — " + say("tOver", "too long: shorten it before sending");
+      counter.textContent = "";
+      if (!max) return;
+      var figures = el("bdi", null, n.toLocaleString() + " / " + max.toLocaleString());
+      figures.dir = "ltr"; // "1,234 / 50,000" reads the same way in Arabic
+      counter.appendChild(figures);
+      counter.classList.toggle("over", n > max);
+      if (n > max) counter.appendChild(document.createTextNode(" — " + say("tOver", "too long: shorten it before sending")));
     }
 
     // --- Toolbar: Markdown around the selection.
     var bar = el("div", "toolbar");
     bar.setAttribute("role", "toolbar");
-    [["bold", "**", "**", "B"], ["italic", "_", "_", "I"], ["link", "[", "](https://)", "🔗"],
+    [["bold", "**", "**", "B"], ["italic", "_", "_", "I"], ["link", "[", "](https://)", "↗"],
      ["list", "\n- ", "", "•"], ["quote", "\n> ", "", "❝"], ["code", "`", "`", "</>"]].forEach(function (b) {
       var button = el("button", "tool tool-" + b[0], b[3]);
       button.type = "button";
