@@ -235,3 +235,40 @@ def save_draft(*, member: Member, key: str, body: str) -> Draft | None:
 def discard_draft(*, member: Member, key: str) -> None:
     """Forget `member`'s draft in box `key` (sent, or emptied)."""
     Draft.objects.filter(member=member, key=key).delete()
+
+
+REMINDERS_PER_BATCH = 500
+
+
+def send_due_reminders(*, now: datetime | None = None) -> int:
+    """Put each bookmark whose reminder time has come into its member's inbox, once;
+    return how many went. A post the member may no longer read is skipped (marked done
+    all the same). Run by `manage.py send_bookmark_reminders` every few minutes."""
+    from forum.actions import notifications
+    from forum.models.notifications import NotificationKind
+
+    now = now or timezone.now()
+    sent = 0
+    while True:
+        due = list(
+            Bookmark.objects.filter(remind_at__lte=now, reminded_at__isnull=True)
+            .select_related("member", "post", "post__thread")
+            .order_by("remind_at", "pk")[:REMINDERS_PER_BATCH]
+        )
+        if not due:
+            return sent
+        for bookmark in due:
+            with transaction.atomic():
+                # Claimed first: a second run at the same time skips it.
+                claimed = Bookmark.objects.filter(pk=bookmark.pk, reminded_at__isnull=True).update(
+                    reminded_at=now
+                )
+                if not claimed:
+                    continue
+                told = notifications.notify(
+                    recipient=bookmark.member,
+                    kind=NotificationKind.REMINDER,
+                    post=bookmark.post,
+                    data={"note": bookmark.note} if bookmark.note else None,
+                )
+                sent += told is not None

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     WATCHED_REPLY = "watched_reply", _("reply in a thread I watch")
     MODERATION = "moderation", _("moderation outcome")
     MEETING = "meeting", _("meeting invitation")
+    REMINDER = "reminder", _("bookmark reminder")
 
 
 class Notification(models.Model):

@@ -76,6 +76,8 @@ class Bookmark(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
     remind_at = models.DateTimeField(_("remind me"), null=True, blank=True)
+    # When the reminder went to the inbox (send_bookmark_reminders); None: not yet.
+    reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -85,6 +87,7 @@ class Bookmark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "post"], name="bookmark_once_per_post")
         ]
+        indexes = [models.Index(fields=["remind_at"], name="bookmark_reminders_due")]
 
     def __str__(self) -> str:
         return f"bookmark {self.post_id} of {self.member_id}"

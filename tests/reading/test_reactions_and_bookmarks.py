@@ -126,3 +126,26 @@ def test_a_reminder_in_the_past_is_refused_with_the_text_kept(reply, member):
     )
     assert response.status_code == 400
     assert "keep me" in response.content.decode()
+
+
+def test_a_due_reminder_goes_to_the_inbox_once_and_only_if_still_readable(
+    reply, member, thread, make_member, legal, promotion
+):
+    from forum.models import Notification
+
+    later = timezone.now() + timedelta(hours=1)
+    reading.set_bookmark(member=member, post=reply, remind_at=later, note="Answer Amina")
+    assert reading.send_due_reminders() == 0  # not yet
+    assert reading.send_due_reminders(now=later) == 1
+    assert reading.send_due_reminders(now=later + timedelta(minutes=5)) == 0  # once
+    notice = Notification.objects.get(recipient=member, kind="reminder")
+    assert notice.post_id == reply.pk and notice.data == {"note": "Answer Amina"}
+    page = client_for(member).get(reverse("inbox")).content.decode()
+    assert "Reminder: a post you bookmarked." in page and "Answer Amina" in page
+    # A post moved out of the member's reach reminds nobody.
+    opening = thread.posts.get(number=1)
+    reading.set_bookmark(member=member, post=opening, remind_at=later)
+    mover = make_member(country="KE", groups=[legal, promotion], role="moderator", mfa=True)
+    actions.move_thread(moderator=mover, thread=thread, group=promotion)
+    assert reading.send_due_reminders(now=later) == 0
+    assert Bookmark.objects.get(post=opening).reminded_at is not None
