@@ -69,18 +69,26 @@
       if ((view === "tree" ? key > p.path : key > p.number)) { before = all[i]; break; }
     }
     if (!before && d.hasNext) { unseen += 1; showBanner(); return; }
+    // Hold the post's place now: fragments of several posts (a resume) may come back in
+    // any order, and each must land where its number or path puts it.
+    var slot = el("article", "post loading");
+    slot.hidden = true;
+    slot.dataset.post = p.id;
+    slot.dataset.path = p.path;
+    slot.id = "p" + p.number;
+    posts.insertBefore(slot, before);
     fragment(p.id).then(function (node) {
-      if (!node || document.querySelector('[data-post="' + p.id + '"]')) return;
-      var still = before && before.parentNode === posts ? before : null;
-      posts.insertBefore(node, still);
+      if (!node || !slot.parentNode) return;
+      slot.replaceWith(node);
       node.classList.add("arrived");
       document.dispatchEvent(new CustomEvent("forum:post", { detail: node }));
-    }, function () { unseen += 1; showBanner(); });
+    }, function () { slot.remove(); unseen += 1; showBanner(); });
   }
   function replacePost(id) {
     fragment(id).then(function (node) {
       var old = document.querySelector('[data-post="' + id + '"]');
       if (node && old) {
+        if (old.classList.contains("loading")) node.classList.add("arrived");
         old.replaceWith(node);
         document.dispatchEvent(new CustomEvent("forum:post", { detail: node }));
       }
