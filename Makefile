@@ -43,13 +43,13 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	@mkdir -p var
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input -v 0
-	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --no-input -v 0
+	DEBUG=$${DEBUG:-1} STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input -v 0
 	@echo "Demo logins (email, role, country, groups):"
-	@DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo $(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
 	@echo "Serving on http://$(HOST):$(PORT) (HTTP and WebSocket, Daphne), with a task worker. Ctrl-C stops."
 	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
-	DEBUG=$${DEBUG:-1} $(PY) manage.py db_worker --no-startup-delay -v 0 & \
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) forum.asgi:application
+	DEBUG=$${DEBUG:-1} STATIC_MANIFEST=1 $(PY) manage.py db_worker --no-startup-delay -v 0 & \
+	DEBUG=$${DEBUG:-1} STATIC_MANIFEST=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) forum.asgi:application
 
 # One Daphne process per core on one port (manage.py serve: SO_REUSEPORT, the kernel
 # balances connections), sharing events through Redis (CLUSTER_REDIS_URL, default the local

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import invitations
 from accounts.models import Invitation, Member, Organization
+from accounts.zones import zone_for_country
 from forum import visibility
 from forum.models import Membership, Role, WorkingGroup
 
@@ -88,6 +89,8 @@ def _send_invitation(invitation: Invitation, link: str, language: str) -> None:
             "link": link,
             "groups": list(invitation.groups.all()),
             "expires_at": invitation.expires_at,
+            # The invitee's likely zone (their country's), and UTC beside it.
+            "invitee_zone": zone_for_country(invitation.country.code),
         }
         subject = _("You are invited to the working-group forum")
         text = render_to_string("email/invitation.txt", context)
@@ -188,3 +191,59 @@ def unsubscribe(*, member: Member, what: str) -> None:
     else:
         raise ValueError(what)
     get_user_model().objects.filter(pk=member.pk).update(**fields)
+
+
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
+AVATAR_MAX_PIXELS = 40_000_000
+AVATAR_SIZE = 160
+
+
+def set_avatar(*, member: Member, upload) -> Member:
+    """Store `upload` (a file) as `member`'s picture: the centre square, 160 px, WebP,
+    rebuilt from its pixels so that none of the upload's metadata (EXIF, GPS) is kept."""
+    from io import BytesIO
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    from accounts.models import Avatar
+
+    if upload.size > AVATAR_MAX_BYTES:
+        raise ValidationError(_("The picture is larger than 5 MB."), code="too_big")
+    data = upload.read(AVATAR_MAX_BYTES + 1)
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            if probe.width * probe.height > AVATAR_MAX_PIXELS:
+                raise ValidationError(_("The picture has too many pixels."), code="too_big")
+            probe.verify()
+        with Image.open(BytesIO(data)) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            square = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        raise ValidationError(
+            _("That file is not a picture we can read (JPEG, PNG, WebP or GIF)."), code="bad_image"
+        ) from None
+    clean = Image.new("RGB", square.size)
+    clean.paste(square)
+    out = BytesIO()
+    clean.save(out, format="WEBP", quality=82)
+    with transaction.atomic():
+        Avatar.objects.update_or_create(
+            member=member, defaults={"image": out.getvalue(), "updated_at": timezone.now()}
+        )
+        # A new number each time (never one used before): the picture's URL carries it
+        # and browsers keep each URL for a year.
+        version = max(member.avatar_version + 1, int(timezone.now().timestamp()))
+        Member.objects.filter(pk=member.pk).update(avatar_version=version)
+    member.avatar_version = version
+    return member
+
+
+def remove_avatar(*, member: Member) -> Member:
+    """Go back to initials on a colour."""
+    from accounts.models import Avatar
+
+    with transaction.atomic():
+        Avatar.objects.filter(member=member).delete()
+        Member.objects.filter(pk=member.pk).update(avatar_version=0)
+    member.avatar_version = 0
+    return member

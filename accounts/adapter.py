@@ -9,12 +9,25 @@ from django.db import transaction
 from django.forms import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import actions, invitations
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def add_message(self, request: HttpRequest, *args, **kwargs) -> None:
+        """allauth's notices ("Successfully signed in as …") in the member's own language:
+        at sign-in the page's language is still the browser's."""
+        user = getattr(request, "user", None)
+        language = (
+            getattr(user, "language", None) if getattr(user, "is_authenticated", False) else None
+        )
+        if language in dict(self._languages()):
+            with translation.override(language):
+                return super().add_message(request, *args, **kwargs)
+        return super().add_message(request, *args, **kwargs)
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Sign-up is open only to a browser holding a valid invitation."""
         return invitations.from_session(request) is not None

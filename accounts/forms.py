@@ -8,10 +8,10 @@ from functools import cache
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import WEEKDAYS, Member
+from countries.reference import country_choices
 from forum.forms import TextField
 from forum.ids import ModelIdsChoiceField
 from forum.models import Role, WorkingGroup
@@ -44,7 +44,11 @@ class InvitationForm(forms.Form):
         max_length=200,
         help_text=_("An existing organization's exact name, or a new one."),
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = LazyTypedChoiceField(
+        label=_("Country"),
+        choices=country_choices,
+        widget=forms.Select(attrs={"class": "country-picker"}),
+    )
     groups = ModelIdsChoiceField(
         label=_("Working groups"),
         queryset=WorkingGroup.objects.none(),

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+NEXT_AFTER_MFA = "mfa_next"
+
 
 def has_mfa(member) -> bool:
     """Return True when `member` has an authenticator app (TOTP) set up."""
@@ -19,6 +21,7 @@ def has_mfa(member) -> bool:
 def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponseRedirect | None:
     """Send a member without MFA to the set-up page with an explanation; None if they have it."""
     if has_mfa(request.user):
+        request.session.pop(NEXT_AFTER_MFA, None)  # arrived: the way back is used
         return None
     messages.warning(
         request,
@@ -27,5 +30,9 @@ def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponseRedirect | None:
             "Set up an authenticator app to continue."
         ),
     )
-    query = urlencode({"next": request.get_full_path()})
+    wanted = request.get_full_path()
+    # Kept through the password check, the app and the recovery codes (allauth's pages
+    # drop `next`): the recovery codes page links back to it.
+    request.session[NEXT_AFTER_MFA] = wanted
+    query = urlencode({"next": wanted})
     return redirect(f"{reverse('mfa_activate_totp')}?{query}")

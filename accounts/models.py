@@ -149,6 +149,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # 0: initials on a colour; otherwise the Avatar row's version, in its URL for caching.
+    avatar_version = models.PositiveIntegerField(default=0)
 
     objects = MemberManager()
 
@@ -231,3 +233,18 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "open"
+
+
+class Avatar(models.Model):
+    """A member's uploaded picture: square, small, WebP, without the upload's metadata."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="avatar")
+    image = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("avatar")
+        verbose_name_plural = _("avatars")
+
+    def __str__(self) -> str:
+        return f"avatar of {self.member_id}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
+from allauth.account.views import SignupView
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -17,7 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import actions, invitations, unsubscribe
 from accounts.forms import InvitationForm, NotificationSettingsForm, ProfileForm
 from accounts.mfa import redirect_to_mfa_setup
-from accounts.models import Invitation
+from accounts.models import Avatar, Invitation
+from accounts.zones import zone_for_country
 from forum import visibility
 
 
@@ -148,3 +151,75 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
         actions.unsubscribe(member=member, what=what)
         return render(request, "accounts/unsubscribe_done.html", {"what": what})
     return render(request, "accounts/unsubscribe.html", {"what": what, "email": member.email})
+
+
+class InvitedSignupView(SignupView):
+    """allauth's sign-up, for the invited address only: the address is shown, not
+    editable, and the time zone starts as the invitation's country's."""
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        invitation = invitations.from_session(self.request)
+        if invitation is not None:
+            if not form.is_bound:
+                form.fields["time_zone"].initial = zone_for_country(invitation.country.code)
+            email = form.fields.get("email")
+            if email is not None:
+                email.initial = invitation.email
+                email.widget.attrs["readonly"] = True
+                email.help_text = _("The address the invitation was sent to.")
+        return form
+
+
+signup = InvitedSignupView.as_view()
+
+
+class AvatarForm(forms.Form):
+    picture = forms.ImageField(
+        label=_("Picture"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 5 MB. The centre square is kept."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def avatar_edit(request: HttpRequest) -> HttpResponse:
+    """Upload a picture, or go back to initials."""
+    form = AvatarForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if request.POST.get("remove"):
+            actions.remove_avatar(member=request.user)
+            messages.success(request, _("Your picture was removed; your initials show instead."))
+            return redirect("avatar_edit")
+        if form.is_valid() and form.cleaned_data["picture"]:
+            try:
+                actions.set_avatar(member=request.user, upload=form.cleaned_data["picture"])
+            except ValidationError as error:
+                form.add_error("picture", error)
+            else:
+                messages.success(request, _("Your picture was saved."))
+                return redirect("avatar_edit")
+        elif form.is_valid():
+            form.add_error("picture", _("Choose a picture first."))
+    return render(
+        request,
+        "accounts/avatar.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def avatar_image(request: HttpRequest, handle: str, version: int) -> HttpResponse:
+    """A member's picture, for those who may see the member; the URL names the version,
+    so it is kept for a year."""
+    member = visibility.get_member_or_404(request.user, handle)
+    if not member.avatar_version or version != member.avatar_version:
+        raise Http404("No such picture.")
+    avatar = Avatar.objects.filter(member=member).only("image").first()
+    if avatar is None:
+        raise Http404("No such picture.")
+    response = HttpResponse(bytes(avatar.image), content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response

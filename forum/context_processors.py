@@ -8,7 +8,16 @@ from forum import visibility
 def navigation(request: HttpRequest) -> dict[str, object]:
     """The groups shown in the header, loaded lazily so pages that skip it pay nothing."""
     user = getattr(request, "user", None)
-    return {"nav_groups": lambda: list(visibility.visible_groups(user).only("slug", "name"))}
+    return {
+        "nav_groups": lambda: list(visibility.visible_groups(user).only("slug", "name")),
+        "theme": page_theme(request),
+    }
+
+
+def page_theme(request: HttpRequest) -> str:
+    """The member's manual light/dark choice (a cookie site.js sets); "" follows the system."""
+    theme = request.COOKIES.get("theme", "")
+    return theme if theme in ("light", "dark") else ""
 
 
 def inbox(request: HttpRequest) -> dict[str, object]:

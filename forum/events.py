@@ -32,6 +32,7 @@ POST_RESTORED = "post.restored"
 POST_PENDING = "post.pending"
 POST_APPROVED = "post.approved"
 POST_REJECTED = "post.rejected"
+POST_REACTIONS = "post.reactions"
 
 # How many missed events a resume may replay before the client is told to reload.
 REPLAY_LIMIT = 500
@@ -337,6 +338,7 @@ MEETING_CHAT = "meeting.chat"
 CHAT_MESSAGE = "chat.message"
 CHAT_REMOVED = "chat.removed"
 CHAT_MUTED = "chat.muted"
+CHAT_REACTIONS = "chat.reactions"
 
 
 def meeting_stream(meeting_id: int) -> str:

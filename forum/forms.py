@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.core import validators
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries as all_countries
 
+from countries.reference import country_choices
 from forum import limits
 from forum.ids import ModelIdChoiceField, ModelIdsChoiceField
 from forum.models import Audience, ModerationPolicy, RejectReason, ReportReason, Tag
@@ -27,6 +27,18 @@ class TextField(forms.CharField):
         ]
 
 
+class BodyArea(forms.Textarea):
+    """A text box whose limit is announced (`data-max`, compose.js counts) rather than
+    enforced by the browser: `maxlength` cuts a long paste silently."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        shown = context["widget"]["attrs"]
+        if "maxlength" in shown:
+            shown["data-max"] = shown.pop("maxlength")
+        return context
+
+
 class AudienceForm(forms.Form):
     """Who a thread or a meeting is for: the whole group, the author's country, or
     selected countries (the author's own is always added by the action)."""
@@ -38,9 +50,9 @@ class AudienceForm(forms.Form):
     )
     countries = forms.MultipleChoiceField(
         label=_("Countries (for “selected countries”)"),
-        choices=all_countries,
+        choices=country_choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.SelectMultiple(attrs={"size": 6, "class": "country-picker"}),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -60,7 +72,7 @@ class ThreadForm(AudienceForm):
     body = TextField(
         label=_("Message"),
         max_length=limits.BODY_MAX,
-        widget=forms.Textarea(attrs={"rows": 10}),
+        widget=BodyArea(attrs={"rows": 10}),
         help_text=_(
             "Markdown: **bold**, *italic*, > quote, - lists, tables, links. "
             "Mention a member with @handle."
@@ -74,9 +86,9 @@ class ThreadForm(AudienceForm):
     )
     country_tags = forms.MultipleChoiceField(
         label=_("Country tags"),
-        choices=all_countries,
+        choices=country_choices,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=forms.SelectMultiple(attrs={"size": 6, "class": "country-picker"}),
         help_text=_("Which countries the thread is about."),
     )
 
@@ -100,14 +112,14 @@ class ReplyForm(forms.Form):
     body = TextField(
         label=_("Your reply"),
         max_length=limits.BODY_MAX,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=BodyArea(attrs={"rows": 6}),
     )
 
 
 class EditPostForm(forms.Form):
     title = TextField(label=_("Title"), min_length=limits.TITLE_MIN, max_length=limits.TITLE_MAX)
     body = TextField(
-        label=_("Message"), max_length=limits.BODY_MAX, widget=forms.Textarea(attrs={"rows": 10})
+        label=_("Message"), max_length=limits.BODY_MAX, widget=BodyArea(attrs={"rows": 10})
     )
 
     def __init__(self, *args, with_title: bool, **kwargs) -> None:
@@ -123,7 +135,7 @@ class RemovePostForm(forms.Form):
 class TagsForm(forms.Form):
     topics = TextField(label=_("Topic tags (comma-separated)"), required=False, max_length=800)
     country_tags = forms.MultipleChoiceField(
-        label=_("Country tags"), choices=all_countries, required=False
+        label=_("Country tags"), choices=country_choices, required=False
     )
 
 
@@ -249,7 +261,7 @@ class MeetingForm(AudienceForm):
         label=_("Chairs besides you"),
         queryset=None,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.SelectMultiple(attrs={"size": 6, "class": "country-picker"}),
         help_text=_("They may start and end the meeting and moderate its chat."),
     )
 
@@ -290,7 +302,7 @@ class ChatForm(forms.Form):
     body = TextField(
         label=_("Message"),
         max_length=limits.CHAT_BODY_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=BodyArea(attrs={"rows": 2}),
     )
 
 

@@ -308,3 +308,12 @@ WEBHOOKS_KEY = os.environ.get("WEBHOOKS_KEY", "")
 WEBHOOKS_ALLOW_LOOPBACK = config.env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
 # Multiplies the retry schedule (the benchmark shortens it); 1 in production.
 WEBHOOKS_RETRY_SCALE = float(os.environ.get("WEBHOOKS_RETRY_SCALE", "1"))
+
+# --- reading (issue 21) ------------------------------------------------------------
+# One date-and-time style per language (forum/formats/): never the American m/d/Y.
+FORMAT_MODULE_PATH = ["forum.formats"]
+# Hashed, compressed static files with far-future caching (WhiteNoise) also under
+# `make run` (DEBUG on), which collects them first; the test suite keeps plain files.
+if config.env_bool("STATIC_MANIFEST", False):
+    STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    WHITENOISE_USE_FINDERS = False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from forum.views import health, inbox, meetings, members, moderation, pages, threads
+from forum.views import health, inbox, meetings, members, moderation, pages, reading, threads
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
@@ -51,6 +51,17 @@ urlpatterns = [
     path("t/<int:pk>/watch/", inbox.watch_thread, name="thread_watch"),
     path("inbox/", inbox.inbox_page, name="inbox"),
     path("inbox/read/", inbox.mark_read, name="inbox_read"),
+    # Reading and writing comforts (issue 21).
+    path("g/<slug:slug>/read/", reading.mark_all_read, name="group_mark_read"),
+    path("p/<int:pk>/react/", reading.post_react, name="post_react"),
+    path("p/<int:pk>/bookmark/", reading.post_bookmark, name="post_bookmark"),
+    path("p/<int:pk>/fragment/", reading.post_fragment, name="post_fragment"),
+    path("m/<int:pk>/chat/<int:message_id>/react/", reading.chat_react, name="chat_react"),
+    path("bookmarks/", reading.bookmarks, name="bookmarks"),
+    path("drafts/<str:kind>/<str:ref>/", reading.draft, name="draft"),
+    path("preview/", reading.preview, name="preview"),
+    path("t/<int:pk>/mentions/", reading.mention_candidates, name="mention_candidates"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("", include("search.urls")),
     path("", include("conversations.urls")),
     path("", include("attachments.urls")),

@@ -217,6 +217,14 @@ def _post_status_filter(viewer: Viewer, *, moderated_groups, prefix: str = "") -
     return shown | own | moderated
 
 
+def visible_posts_filter(viewer: Viewer) -> Q:
+    """`visible_posts`' rule as a filter over posts of many threads (already visible
+    ones): unread counts per thread in one query."""
+    if viewer.is_staff:
+        return Q()
+    return _post_status_filter(viewer, moderated_groups=_moderated_group_ids(viewer))
+
+
 def get_thread_or_404(viewer: Viewer, pk: int, *, refine=None) -> Thread:
     """Return thread `pk` if `viewer` may see it; 404 for missing or outside their audience.
 
@@ -300,6 +308,16 @@ def members_who_see(thread: Thread, handles: set[str]) -> QuerySet[Member]:
     """Return the members named in `handles` who may see `thread` (for @mentions)."""
     members = get_user_model().objects.filter(handle__in=handles, is_active=True)
     return members.filter(thread_audience(thread).members_q(thread.group_id))
+
+
+def mention_candidates(thread: Thread, prefix: str) -> QuerySet[Member]:
+    """Active members who may see `thread` whose handle or name starts with `prefix`."""
+    members = get_user_model().objects.filter(
+        Q(handle__istartswith=prefix) | Q(display_name__istartswith=prefix), is_active=True
+    )
+    return members.filter(thread_audience(thread).members_q(thread.group_id)).order_by(
+        "display_name", "pk"
+    )
 
 
 # --- moderation -----------------------------------------------------------------------

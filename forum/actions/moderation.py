@@ -139,7 +139,14 @@ def _tell_author(
         label = str(RejectReason(reason).label) if reason else ""
     if review.kind == Review.Kind.EDIT:
         outcome = f"edit_{outcome}"
-    data = {"outcome": outcome, "reason": f"{label} {note}".strip(), "changes": changes}
+    # The code and the note too: the inbox shows the reason in the reader's language then.
+    data = {
+        "outcome": outcome,
+        "reason": f"{label} {note}".strip(),
+        "reason_code": reason,
+        "note": note,
+        "changes": changes,
+    }
     notifications.notify(
         recipient=author,
         kind=NotificationKind.MODERATION,

@@ -23,6 +23,7 @@ from forum.models.moderation import (
     Review,
 )
 from forum.models.notifications import Digest, Notification, Watch
+from forum.models.reading import REACTIONS, Bookmark, Draft, Reaction
 from forum.models.threads import (
     Audience,
     AudienceCountry,
@@ -36,15 +37,18 @@ from forum.models.threads import (
 )
 
 __all__ = [
+    "REACTIONS",
     "Approval",
     "Audience",
     "AudienceCountry",
     "AuditAction",
     "AuditEntry",
+    "Bookmark",
     "CalendarFeed",
     "ChatMessage",
     "ChatMute",
     "Digest",
+    "Draft",
     "Event",
     "EventStream",
     "Meeting",
@@ -59,6 +63,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "PostStatus",
+    "Reaction",
     "RejectReason",
     "Report",
     "ReportFlag",

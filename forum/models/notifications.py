@@ -17,8 +17,8 @@ class NotificationKind(models.TextChoices):
     MODERATION = "moderation", _("moderation outcome")
     MEETING = "meeting", _("meeting invitation")
     DOCKING = "docking", _("docking step")
-
     COUNTRY = "country", _("news about a country I follow")
+    REMINDER = "reminder", _("bookmark reminder")
 
 
 class Notification(models.Model):

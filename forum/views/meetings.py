@@ -22,10 +22,19 @@ from accounts.models import Member
 from attachments import visibility as attachment_visibility
 from attachments.forms import Uploads
 from forum import calendar, events, visibility
+from forum import reading as reading_selectors
 from forum.actions import meetings as actions
 from forum.forms import ChatForm, MeetingForm, MinutesForm
 from forum.ids import parse_id
-from forum.models import CalendarFeed, ChatMessage, Meeting, MeetingState, Rsvp, RsvpAnswer
+from forum.models import (
+    REACTIONS,
+    CalendarFeed,
+    ChatMessage,
+    Meeting,
+    MeetingState,
+    Rsvp,
+    RsvpAnswer,
+)
 from forum.views.threads import _apply_errors
 
 # The meeting page shows the latest messages; the transcript shows them all.
@@ -109,6 +118,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     files = attachment_visibility.files_of(request.user, chat)
     for message in chat:
         message.files = files.get(message.pk, [])
+
+    shown = reading_selectors.message_reactions(request.user, [m.pk for m in chat])
+    for m in chat:
+        m.shown_reactions = shown.get(m.pk, [])
     rsvps = list(Rsvp.objects.filter(meeting=meeting).select_related("member").order_by("answer"))
     mine = next((r.answer for r in rsvps if r.member_id == request.user.pk), None)
     is_chair = visibility.can_chair_meeting(request.user, meeting)
@@ -130,6 +143,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_chair": is_chair,
             "chairs": list(meeting.chairs.all()),
             "chat_form": ChatForm(initial={"client_id": uuid.uuid4()}),
+            "reaction_choices": REACTIONS,
         },
     )
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Member
+from countries.reference import country_choices
 from forum import events, visibility
 from forum.actions import moderation as actions
 from forum.forms import (
@@ -75,9 +76,11 @@ def queue(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if group is None and chosen:
         reviews = reviews.filter(group__slug=chosen)
         reports = reports.filter(group__slug=chosen)
-    country = request.GET.get("country", "")[:2].upper()
+    country = [
+        c.upper() for c in request.GET.getlist("country")[:50] if len(c) == 2 and c.isascii()
+    ]
     if country:
-        reviews = reviews.filter(post__author__country=country)
+        reviews = reviews.filter(post__author__country__in=country)
     age = request.GET.get("age", "")
     if age in AGES:
         reviews = reviews.filter(submitted_at__lte=timezone.now() - AGES[age])
@@ -89,6 +92,7 @@ def queue(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "reviews": list(reviews[:200]),
         "reports": list(reports.order_by("created_at", "pk")[:200]),
         "filters": {"group": chosen, "country": country, "age": age},
+        "country_choices": country_choices(),
         "reject_form": RejectForm(),
         "resolve_form": ResolveReportForm(),
         "stream_seq": events.last_seq(events.group_stream(group.pk)) if group else 0,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from forum import visibility
 from forum.models import Role
@@ -43,3 +44,10 @@ def group_people(request: HttpRequest, slug: str) -> HttpResponse:
             "can_chair": visibility.can_chair(request.user, group),
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico by themselves: send them to the cached static one."""
+    response = HttpResponsePermanentRedirect(static("forum/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -17,20 +17,25 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
 from attachments import visibility as attachment_visibility
 from attachments.forms import Uploads
+
+from countries.reference import country_choices
 from forum import events, visibility
 from forum import inbox as inbox_selectors
+from forum import reading as selectors
 from forum.actions import reading
 from forum.actions import threads as actions
 from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
+from forum.context_processors import page_theme
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
-from forum.models import Post, Review, Role, Thread, ThreadRead, Watch
+from forum.models import REACTIONS, Post, Review, Role, Thread, ThreadRead, Watch
+from forum.templatetags.forum import when
 from forum.views import etags
 
 THREADS_PER_PAGE = 25
@@ -66,7 +71,10 @@ def _moderation_gate(request: HttpRequest, group) -> HttpResponse | None:
     return redirect_to_mfa_setup(request)
 
 
+# Compressed: member text and a per-response masked CSRF token, no long-lived secret
+# (Django's gzip also pads against BREACH). Pages that show secrets stay uncompressed.
 @login_required
+@gzip_page
 def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's threads: pinned first, then by last activity, with unread markers."""
     group = visibility.get_group_or_404(request.user, slug)
@@ -74,11 +82,26 @@ def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
     read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), member=request.user).values(
         "read_at"
     )[:1]
+    # How many posts the member may see arrived after their read mark, and whether the
+    # opening post still waits for review (only its author and moderators see those).
+    unread = (
+        Post.objects.filter(
+            visibility.visible_posts_filter(request.user),
+            thread=OuterRef("pk"),
+            created_at__gt=OuterRef("read_at"),
+        )
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    opening = Post.objects.filter(thread=OuterRef("pk"), number=1).values("status")[:1]
     threads = (
         visibility.visible_threads(request.user, group)
         .select_related("author")
         .prefetch_related("tags")
         .annotate(read_at=Subquery(read_at))
+        .annotate(unread_count=Subquery(unread), opening_status=Subquery(opening))
         .order_by("-pinned", "-last_activity_at", "-pk")
     )
     tag = request.GET.get("tag", "")[:40].replace("\x00", "")
@@ -130,6 +153,7 @@ def new_thread(request: HttpRequest, slug: str) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
         else:
+            reading.discard_draft(member=request.user, key=f"thread:{group.slug}")
             _say_if_waiting(request, thread.posts.get(number=1))
             return redirect(thread.get_absolute_url())
     return render(
@@ -154,6 +178,7 @@ PAGE_TEMPLATES = (
     "forum/thread.html",
     "forum/_live.html",
     "forum/_post.html",
+    "forum/_reactions.html",
     "forum/_pagination.html",
     "_form_fields.html",
     "attachments/_files.html",
@@ -163,6 +188,10 @@ PAGE_ASSETS = (
     "forum/forum.css",
     "forum/live.js",
     "forum/seen.js",
+    "forum/site.js",
+    "forum/thread.js",
+    "forum/reactions.js",
+    "forum/compose.js",
     "attachments/attachments.css",
     "attachments/attachments.js",
 )
@@ -185,6 +214,7 @@ _SHOWN_POST_FIELDS = (
     "author__handle",
     "author__display_name",
     "author__country",
+    "author__avatar_version",
     "parent__author_id",
     "parent__author__display_name",
 )
@@ -237,10 +267,12 @@ _POST_ROUTES = {
     "report": "post_report",
     "remove": "post_remove",
     "restore": "post_restore",
+    "react": "post_react",
+    "bookmark": "post_bookmark",
 }
 
 
-def _prepare_posts(page: Page) -> None:
+def prepare_posts(page) -> None:
     """Give each post what its fragment shows ready-made: its links (`post.links`) and
     its time in the reader's language and zone (`post.shown_time`)."""
     routes = {key: reverse(route, args=[_ID_MARK]) for key, route in _POST_ROUTES.items()}
@@ -256,9 +288,7 @@ def _prepare_posts(page: Page) -> None:
         if post.parent_id:
             links["parent"] = in_reply.replace(_ID_MARK, str(post.parent_id))
         post.links = links
-        post.shown_time = formats.date_format(
-            timezone.localtime(post.created_at), "SHORT_DATETIME_FORMAT"
-        )
+        post.shown_time = when(post.created_at)
 
 
 def _page_data(context: dict[str, object]) -> tuple:
@@ -284,6 +314,10 @@ def _page_data(context: dict[str, object]) -> tuple:
                 post.may,
                 review and (review.pk, review.state, review.kind, review.reason, review.note),
                 [(a.pk, a.name, a.blob.described_at, a.blob.pages) for a in post.files],
+
+                post.author.avatar_version,
+                post.shown_reactions,
+                post.bookmarked,
             )
         )
     return (
@@ -292,23 +326,51 @@ def _page_data(context: dict[str, object]) -> tuple:
         (thread.watch_muted, thread.group.slug, thread.group.name),
         [(tag.kind, tag.name) for tag in context["tags"]],
         (page.number, page.paginator.num_pages, context["view"], context["can_reply"]),
-        (context["moderator"], context["role"], context["inbox_unread"]),
+        context["first_unread"],
+        (context["moderator"], context["role"], context["inbox_unread"], context["theme"]),
         [(group.slug, group.name) for group in context["nav_groups"]],
         posts,
     )
 
 
+def _first_unread(thread: Thread, posts: QuerySet[Post]) -> Post | None:
+    """The first post (by number) the member may see that came after their read mark;
+    None when they never opened the thread (it all is new) or read it all."""
+    if thread.read_at is None or thread.read_at >= thread.last_activity_at:
+        return None
+    return (
+        posts.filter(created_at__gt=thread.read_at)
+        .select_related(None)
+        .order_by("number")
+        .only("number", "path")
+        .first()
+    )
+
+
+def _page_of(posts: QuerySet[Post], post: Post, view: str) -> int:
+    """The page of `posts` (in `view`'s order) that shows `post`."""
+    if view == "flat":
+        before = posts.filter(number__lt=post.number)
+    else:
+        before = posts.filter(path__lt=post.path)
+    return before.order_by().count() // POSTS_PER_PAGE + 1
+
+
 @login_required
+@gzip_page
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """The thread page. Showing it writes nothing (the browser reports what it showed
     to `thread_seen`), and a repeated request for an unchanged page answers 304."""
     member = request.user
     # The member's watch state rides along in the same query (None: not watching).
     muted = Watch.objects.filter(thread=OuterRef("pk"), member=member).values("muted")[:1]
+    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), member=member).values("read_at")
     thread = visibility.get_thread_for_page_or_404(
         member,
         pk,
-        refine=lambda threads: events.with_group_seq(threads).annotate(watch_muted=Subquery(muted)),
+        refine=lambda threads: events.with_group_seq(threads).annotate(
+            watch_muted=Subquery(muted), read_at=Subquery(read_at[:1])
+        ),
     )
     view = request.GET.get("view")
     if view in ("tree", "flat"):
@@ -323,7 +385,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         .only(*_SHOWN_POST_FIELDS)
         .order_by("path" if view == "tree" else "number")
     )
-    page = _posts_page(posts, request.GET.get("page"))
+    first_unread = _first_unread(thread, posts)
+    wanted = request.GET.get("page")
+    if wanted is None and first_unread is not None:
+        # Open where the member stopped reading (the group list links to #new).
+        wanted = str(_page_of(posts, first_unread, view))
+    page = _posts_page(posts, wanted)
     decisions = visibility.post_decisions(member, thread, page)
     for post in page:
         post.may = decisions[post.pk]
@@ -331,6 +398,13 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     files = attachment_visibility.files_of(member, page)
     for post in page:
         post.files = files.get(post.pk, [])
+
+    shown = selectors.reactions_and_bookmarks(member, [post.pk for post in page])
+    for post in page:
+        post.shown_reactions, post.bookmarked = (
+            shown.reactions.get(post.pk, []),
+            post.pk in shown.bookmarks,
+        )
     nav_groups = list(visibility.visible_groups(member).only("slug", "name"))
     context = {
         "thread": thread,
@@ -344,19 +418,24 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         "reply_form": ReplyForm(),
         "stream_seq": thread.stream_seq or 0,
         "seen_up_to": max((post.number for post in page), default=0),
+        "first_unread": first_unread and first_unread.number,
+        "reaction_choices": REACTIONS,
         # The header's groups and unread count, loaded here once for the ETag too.
         "nav_groups": nav_groups,
         "inbox_unread": inbox_selectors.unread_count(member),
+        "theme": page_theme(request),
     }
     if moderator:
         context["slow_mode_choices"] = SLOW_MODE_CHOICES
         context["move_groups"] = [g for g in nav_groups if g.pk != group.pk]
+        context["country_choices"] = country_choices()
+        context["country_tags"] = {t.name for t in context["tags"] if t.kind == "country"}
     etag = etags.page_etag(
         request, templates=PAGE_TEMPLATES, assets=PAGE_ASSETS, data=_page_data(context)
     )
     if (response := etags.not_modified(request, etag)) is not None:
         return response
-    _prepare_posts(page)
+    prepare_posts(page)
     return etags.mark(render(request, "forum/thread.html", context), etag)
 
 
@@ -422,6 +501,7 @@ def reply_to_post(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)
         else:
+            reading.discard_draft(member=request.user, key=f"reply:{thread.pk}")
             _say_if_waiting(request, post)
             return redirect("post", pk=post.pk)
     return render(

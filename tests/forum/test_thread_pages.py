@@ -212,10 +212,11 @@ def test_thread_page_uses_few_queries_and_stays_small(
     member.thread_view = view
     member.save()
     client = client_for(member)
-    # Session, member, thread (with the reader's role, its group's seq and the watch
-    # state), posts (with their total), the reader's own reviews, the posts' files, tags,
-    # header groups, unread count.
-    with django_assert_max_num_queries(9):
+    # Session, member, thread (with the reader's role, its group's seq, the watch
+    # state and the read mark), posts (with their total), the reader's own reviews,
+    # the posts' files, their reactions with the reader's bookmarks, tags, header
+    # groups, unread count.
+    with django_assert_max_num_queries(10):
         response = client.get(f"{big_thread.get_absolute_url()}?page={page}")
     assert response.status_code == 200
     assert len(response.context["page"]) == 20

@@ -7,7 +7,7 @@
   var d = root.dataset;
   var group = d.liveGroup, thread = +d.thread || 0, me = +d.me, view = d.view || "tree";
   var seq = +d.seq || 0, backoff = 1000, ws = null, unseen = 0, lastTyping = 0;
-  var lang = document.documentElement.lang, tz = d.tz || undefined;
+  var lang = document.documentElement.lang;
   var state = document.getElementById("live-state");
   var banner = document.getElementById("live-banner");
   var presence = document.getElementById("live-presence");
@@ -21,10 +21,6 @@
     if (cls) node.className = cls;
     if (text != null) node.textContent = text;
     return node;
-  }
-  function when(iso) {
-    try { return new Date(iso).toLocaleString(lang, { timeZone: tz, dateStyle: "short", timeStyle: "short" }); }
-    catch (e) { return new Date(iso).toLocaleString(); }
   }
   function flag(code) {
     return code.toUpperCase().replace(/./g, function (c) { return String.fromCodePoint(127397 + c.charCodeAt(0)); });
@@ -40,56 +36,69 @@
     banner.textContent = (d.tNew || "%s new").replace("%s", unseen);
   }
 
-  function postNode(p) {
-    var node = el("article", "post d" + (view === "tree" ? p.depth : 0) + (p.status !== "published" ? " " + p.status : ""));
-    node.id = "p" + p.number;
-    node.dataset.post = p.id;
-    node.dataset.path = p.path;
-    var head = el("header");
-    var author = el("a", null, p.author.name);
-    if (p.status === "pending") head.appendChild(el("strong", "status-label", (d.tPending || "waiting for review") + " · "));
-    author.href = "/members/" + encodeURIComponent(p.author.handle) + "/";
-    head.appendChild(author);
-    head.appendChild(document.createTextNode(" " + flag(p.author.country) + " · "));
-    var time = el("time", null, when(p.created_at));
-    time.dateTime = p.created_at;
-    head.appendChild(time);
-    var body = el("div", "body");
-    body.innerHTML = p.html; // sanitized by the server when the post was written
-    var foot = el("footer");
-    if (d.canReply) {
-      var reply = el("a", null, d.tReply || "Reply");
-      reply.href = "/p/" + p.id + "/reply/";
-      foot.appendChild(reply);
-    }
-    node.appendChild(head); node.appendChild(body); node.appendChild(foot);
-    return node;
+  // A post that arrives is fetched as the server renders it for this reader
+  // (GET /p/<id>/fragment/): the same partial as the page's, so it looks, links and
+  // acts exactly like the posts that were there.
+  function fragment(id) {
+    var url = d.fragment.replace("2147483647", id) + "?view=" + encodeURIComponent(view);
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) return Promise.reject(r.status);
+      return r.text();
+    }).then(function (html) {
+      var holder = document.createElement("template");
+      holder.innerHTML = html.trim(); // rendered and sanitized by the server
+      return holder.content.firstElementChild;
+    });
+  }
+  function clearTypingOf(authorId) {
+    if (typing && typingFrom === authorId) { typing.textContent = ""; typingFrom = null; }
   }
 
   function onPost(p) {
     if (!posts || p.thread !== thread) { unseen += 1; showBanner(); return; }
+    clearTypingOf(p.author && p.author.id);
     var existing = document.querySelector('[data-post="' + p.id + '"]');
     if (existing) {
       // A pending post the reader already sees (author, moderators) was approved.
-      existing.classList.remove("pending", "rejected");
-      var label = existing.querySelector(".status-label");
-      if (label) label.remove();
-      var text = existing.querySelector(".body");
-      if (text) text.innerHTML = p.html;
+      replacePost(p.id);
       return;
     }
-    var node = postNode(p), all = posts.querySelectorAll("article.post"), before = null;
+    var all = posts.querySelectorAll("article.post"), before = null;
     for (var i = 0; i < all.length; i++) {
       var key = view === "tree" ? all[i].dataset.path : +all[i].id.slice(1);
       if ((view === "tree" ? key > p.path : key > p.number)) { before = all[i]; break; }
     }
-    var last = !d.hasNext;
-    if (before || last) { posts.insertBefore(node, before); node.classList.add("arrived"); }
-    else { unseen += 1; showBanner(); }
+    if (!before && d.hasNext) { unseen += 1; showBanner(); return; }
+    // Hold the post's place now: fragments of several posts (a resume) may come back in
+    // any order, and each must land where its number or path puts it.
+    var slot = el("article", "post loading");
+    slot.hidden = true;
+    slot.dataset.post = p.id;
+    slot.dataset.path = p.path;
+    slot.id = "p" + p.number;
+    posts.insertBefore(slot, before);
+    fragment(p.id).then(function (node) {
+      if (!node || !slot.parentNode) return;
+      slot.replaceWith(node);
+      node.classList.add("arrived");
+      document.dispatchEvent(new CustomEvent("forum:post", { detail: node }));
+    }, function () { slot.remove(); unseen += 1; showBanner(); });
+  }
+  function replacePost(id) {
+    fragment(id).then(function (node) {
+      var old = document.querySelector('[data-post="' + id + '"]');
+      if (node && old) {
+        if (old.classList.contains("loading")) node.classList.add("arrived");
+        old.replaceWith(node);
+        document.dispatchEvent(new CustomEvent("forum:post", { detail: node }));
+      }
+    }, function () {});
   }
   function onEdited(p) {
-    var node = document.querySelector('[data-post="' + p.id + '"] .body');
-    if (node) node.innerHTML = p.html;
+    if (document.querySelector('[data-post="' + p.id + '"]')) replacePost(p.id);
+  }
+  function onReactions(r) {
+    if (window.forumReactions) window.forumReactions.update('[data-post="' + r.id + '"] .reactions', r);
   }
   function onRemoved(p) {
     var node = document.querySelector('[data-post="' + p.id + '"]');
@@ -124,13 +133,15 @@
     if (!row) {
       row = el("li", "thread-row unread");
       row.dataset.thread = t.id;
-      var link = el("a", "title", t.title);
+      var link = el("a", "title");
+      link.appendChild(el("bdi", null, t.title));
+      link.dir = "auto";
       link.href = t.url;
       row.appendChild(link);
       row.appendChild(el("div", "meta", t.author.name + " " + flag(t.author.country)));
     } else {
       if (t.group && t.group !== group) { row.remove(); return; }
-      if (t.title) row.querySelector(".title").textContent = t.title;
+      if (t.title) row.querySelector(".title bdi, .title").textContent = t.title;
       row.classList.add("unread");
     }
     var firstUnpinned = list.querySelector("li:not(.pinned)");
@@ -152,18 +163,23 @@
     (data.joined || []).forEach(function (m) { online[m.id] = m; });
     (data.left || []).forEach(function (id) { delete online[id]; });
     if (!presence) return;
+    if (presence.parentNode.hidden) presence.parentNode.hidden = false; // filled only by script
     var names = Object.keys(online).map(function (id) { return online[id]; })
       .sort(function (a, b) { return a.name.localeCompare(b.name, lang); })
       .map(function (m) { return m.name + " " + flag(m.country); });
     presence.textContent = names.length ? names.join(", ")
       : (data.count ? (d.tOnline || "%s online").replace("%s", data.count) : "");
   }
-  var typingTimer = null;
+  var typingTimer = null, typingFrom = null;
   function onTyping(t) {
     if (!typing || t.thread !== thread) return;
-    typing.textContent = (d.tTyping || "%s is typing…").replace("%s", t.member.name);
+    typingFrom = t.member.id;
+    var parts = (d.tTyping || "%s is typing…").split("%s");
+    typing.textContent = parts[0];
+    typing.appendChild(el("bdi", null, t.member.name)); // a name keeps its own direction
+    typing.appendChild(document.createTextNode(parts.slice(1).join("%s")));
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(function () { typing.textContent = ""; }, 5000);
+    typingTimer = setTimeout(function () { typing.textContent = ""; typingFrom = null; }, 5000);
   }
 
   function handle(f) {
@@ -188,6 +204,7 @@
       case "post.rejected": if (queue) { refreshQueue(); break; } onRejected(f.data); break;
       case "presence": onPresence(f.data); break;
       case "typing": onTyping(f.data); break;
+      case "post.reactions": onReactions(f.data); break;
     }
   }
 

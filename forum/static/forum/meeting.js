@@ -47,16 +47,39 @@
     var node = el("li", "chat-message" + (sending ? " sending" : ""));
     if (m.id) node.dataset.id = m.id;
     if (m.client_id) node.dataset.clientId = m.client_id;
-    node.appendChild(el("span", "who", m.author.name + " " + flag(m.author.country)));
+    // Initials on the member's colour, as {% avatar %} draws them (forum/templatetags).
+    var words = (m.author.name || "?").split(/\s+/).filter(Boolean);
+    var letters = words.length ? words[0][0] + (words.length > 1 ? words[words.length - 1][0] : "") : "?";
+    var face = el("span", "avatar c" + (m.author.id % 12), letters.toUpperCase());
+    face.setAttribute("aria-hidden", "true");
+    node.appendChild(face);
+    var who = el("span", "who");
+    who.appendChild(el("bdi", null, m.author.name)); // a name keeps its own direction
+    who.appendChild(document.createTextNode(" " + flag(m.author.country)));
+    node.appendChild(who);
     node.appendChild(document.createTextNode(" "));
-    var time = el("time", null, clock(m.created_at));
+    var time = el("time", "when", clock(m.created_at));
     time.dateTime = m.created_at;
-    node.appendChild(time);
+    time.title = new Date(m.created_at).toLocaleString(lang, { timeZone: tz, dateStyle: "long", timeStyle: "short" });
+    var isolate = el("bdi");
+    isolate.appendChild(time);
+    node.appendChild(isolate);
     var body = el("div", "body");
+    body.dir = "auto";
     if (sending) body.textContent = m.body; // our own text, shown as typed until the server's copy
     else body.innerHTML = m.html; // sanitized by the server when the message was stored
     node.appendChild(body);
     if (sending) node.appendChild(el("span", "note", d.tSending || "sending…"));
+    else if (m.id && d.reactUrl) {
+      var reactions = el("span", "reactions");
+      reactions.dataset.action = d.reactUrl.replace("2147483647", m.id);
+      var add = el("a", "react-add", "☺+");
+      add.href = reactions.dataset.action;
+      add.title = d.tReact || "React";
+      add.setAttribute("aria-label", add.title);
+      reactions.appendChild(add);
+      node.appendChild(reactions);
+    }
     return node;
   }
   function append(node) {
@@ -120,6 +143,7 @@
     (data.joined || []).forEach(function (m) { online[m.id] = m; });
     (data.left || []).forEach(function (id) { delete online[id]; });
     if (!presence) return;
+    if (presence.parentNode.hidden) presence.parentNode.hidden = false; // filled only by script
     var names = Object.keys(online).map(function (id) { return online[id]; })
       .sort(function (a, b) { return a.name.localeCompare(b.name, lang); })
       .map(function (m) { return m.name + " " + flag(m.country); });
@@ -137,6 +161,9 @@
     switch (f.type) {
       case "chat.message": onMessage(f.data, f.seq); break;
       case "chat.removed": onRemoved(f.data); break;
+      case "chat.reactions":
+        if (window.forumReactions) window.forumReactions.update('.chat-message[data-id="' + f.data.id + '"] .reactions', f.data);
+        break;
       case "chat.muted": if (f.data.member === me && f.data.muted) say(d.tMuted); break;
       case "meeting.started": case "meeting.ended": case "meeting.chat": onMeeting(f.data); break;
     }

@@ -1,0 +1,69 @@
+"""Drafts, preview, mention suggestions and the announced length limit."""
+
+import json
+
+from django.urls import reverse
+
+from forum.actions import reading
+from forum.actions import threads as actions
+from forum.models import Draft
+from tests.conftest import client_for
+
+
+def test_a_draft_is_kept_on_the_server_and_given_back(member_client, member, thread):
+    url = reverse("draft", args=["reply", thread.pk])
+    assert json.loads(member_client.get(url).content)["body"] == ""
+    assert member_client.post(url, {"body": "Half a thought"}).status_code == 200
+    answer = json.loads(member_client.get(url).content)
+    assert answer["body"] == "Half a thought" and answer["updated_at"]
+    member_client.post(url, {"body": ""})
+    assert not Draft.objects.filter(member=member).exists()
+
+
+def test_sending_the_reply_discards_its_draft(member_client, member, thread):
+    reading.save_draft(member=member, key=f"reply:{thread.pk}", body="Almost done")
+    response = member_client.post(reverse("thread_reply", args=[thread.pk]), {"body": "Done"})
+    assert response.status_code == 302
+    assert not Draft.objects.filter(member=member).exists()
+
+
+def test_a_refused_reply_keeps_its_draft(member_client, member, thread):
+    reading.save_draft(member=member, key=f"reply:{thread.pk}", body="Kept")
+    member_client.post(reverse("thread_reply", args=[thread.pk]), {"body": "\x00"})
+    assert Draft.objects.filter(member=member, key=f"reply:{thread.pk}").exists()
+
+
+def test_drafts_of_boxes_the_member_cannot_see_are_not_found(outsider, thread):
+    url = reverse("draft", args=["reply", thread.pk])
+    assert client_for(outsider).post(url, {"body": "x"}).status_code == 404
+    assert not Draft.objects.exists()
+
+
+def test_the_preview_is_exactly_what_a_reply_would_store(
+    member_client, member, thread, other_country_member
+):
+    body = f"**Bold** <script>x</script> @{other_country_member.handle} and @nobody"
+    preview = member_client.post(reverse("preview"), {"body": body, "thread": thread.pk})
+    stored = actions.reply(author=member, parent=thread.posts.get(), body=body)
+    assert preview.content.decode() == f'<div class="body" dir="auto">{stored.body_html}</div>'
+    assert "<script>" not in preview.content.decode()
+
+
+def test_mention_suggestions_only_name_members_who_may_see_the_thread(
+    member_client, make_member, legal, domestic_thread
+):
+    make_member(country="CN", groups=[legal], display_name="Wang Fang", handle="wang-fang")
+    make_member(country="ZM", groups=[legal], display_name="Wanjiru Banda", handle="wanjiru")
+    url = reverse("mention_candidates", args=[domestic_thread.pk])
+    found = json.loads(member_client.get(url, {"q": "wan"}).content)["members"]
+    assert [m["handle"] for m in found] == ["wang-fang"]
+    assert json.loads(member_client.get(url, {"q": "<x>"}).content)["members"] == []
+
+
+def test_the_text_box_announces_its_limit_instead_of_cutting_a_paste(member_client, thread):
+    page = member_client.get(thread.get_absolute_url()).content.decode()
+    box = page.split("<textarea", 1)[1].split(">", 1)[0]
+    assert 'data-max="50000"' in box and "maxlength" not in box
+    response = member_client.post(reverse("thread_reply", args=[thread.pk]), {"body": "x" * 60_000})
+    assert response.status_code == 400
+    assert "50000" in response.content.decode().replace(",", "").replace("\u202f", "")
