@@ -24,7 +24,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.mfa import redirect_to_mfa_setup
 from attachments import visibility as attachment_visibility
 from attachments.forms import Uploads
-
 from countries.reference import country_choices
 from forum import events, visibility
 from forum import inbox as inbox_selectors
@@ -314,7 +313,6 @@ def _page_data(context: dict[str, object]) -> tuple:
                 post.may,
                 review and (review.pk, review.state, review.kind, review.reason, review.note),
                 [(a.pk, a.name, a.blob.described_at, a.blob.pages) for a in post.files],
-
                 post.author.avatar_version,
                 post.shown_reactions,
                 post.bookmarked,
