@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from api import problems
-from api.endpoints import moderating, reading, writing
+from api.endpoints import common, moderating, reading, writing  # noqa: F401 - they register
 
 
 class ForumAPI(NinjaAPI):
@@ -38,6 +38,4 @@ api = ForumAPI(
     docs=Swagger(settings={"persistAuthorization": False}),
 )
 problems.install(api)
-api.add_router("", reading.router)
-api.add_router("", writing.router)
-api.add_router("", moderating.router)
+api.add_router("", common.router)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query
 
 from api import auth, presenters
-from api.endpoints.common import ObjectId
+from api.endpoints.common import ObjectId, router
 from api.idempotency import IdempotencyKeyHeader, run_once
 from api.paging import LIMIT_DEFAULT, LIMIT_MAX, NUMBER_PATTERN, number, page
 from api.problems import READ_ERRORS, WRITE_ERRORS, documented
@@ -14,8 +14,6 @@ from api.schemas import DecisionOut, EditApproveIn, RejectIn, RejectOtherIn, Rev
 from forum import visibility
 from forum.actions import moderation as actions
 from forum.models import Review
-
-router = Router(auth=auth.moderate)
 
 
 def _queue(viewer, group=None):
@@ -42,6 +40,7 @@ def _decision(review: Review) -> dict:
 
 @router.get(
     "/moderation/queue",
+    auth=auth.moderate,
     response={200: ReviewList, **documented(*READ_ERRORS)},
     tags=["moderation"],
     summary="Posts and edits waiting for review, oldest first",
@@ -65,6 +64,7 @@ def list_queue(
 
 @router.get(
     "/moderation/reviews/{pk}",
+    auth=auth.moderate,
     response={200: ReviewOut, **documented(*READ_ERRORS)},
     tags=["moderation"],
     summary="One open review",
@@ -75,6 +75,7 @@ def get_review(request: HttpRequest, pk: ObjectId):
 
 @router.post(
     "/moderation/reviews/{pk}/approve",
+    auth=auth.moderate,
     response={200: DecisionOut, **documented(*WRITE_ERRORS)},
     tags=["moderation"],
     summary="Approve (with four-eyes, the second approval publishes)",
@@ -96,6 +97,7 @@ def approve(
 
 @router.post(
     "/moderation/reviews/{pk}/reject",
+    auth=auth.moderate,
     response={200: DecisionOut, **documented(*WRITE_ERRORS)},
     tags=["moderation"],
     summary="Reject with a reason (a note is required for `other`)",
@@ -121,6 +123,7 @@ def reject(
 
 @router.post(
     "/moderation/reviews/{pk}/edit-approve",
+    auth=auth.moderate,
     response={200: DecisionOut, **documented(*WRITE_ERRORS)},
     tags=["moderation"],
     summary="Correct the text and approve it; the author is told what changed",

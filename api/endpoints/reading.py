@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query
 
 from api import auth, presenters
-from api.endpoints.common import ObjectId, Slug, as_utc
+from api.endpoints.common import DateTimeText, ObjectId, Slug, parse_time, router
 from api.paging import (
     LIMIT_DEFAULT,
     LIMIT_MAX,
@@ -37,8 +36,6 @@ from api.schemas import (
 from forum import inbox, visibility
 from forum.models import ChatMessage, Membership, Tag, Thread
 
-router = Router(auth=auth.read)
-
 TAG_PATTERN = r"^[^\x00-\x1f\x7f]{1,40}$"
 
 
@@ -52,6 +49,7 @@ def cursor_param(pattern: str):
 
 @router.get(
     "/groups",
+    auth=auth.read,
     response={200: GroupList, **documented(*READ_ERRORS)},
     tags=["groups"],
     summary="My working groups",
@@ -76,6 +74,7 @@ def _threads_with_details(threads):
 
 @router.get(
     "/groups/{slug}/threads",
+    auth=auth.read,
     response={200: ThreadList, **documented(*READ_ERRORS)},
     tags=["threads"],
     summary="A group's threads, latest activity first",
@@ -89,10 +88,7 @@ def list_threads(
     country: Annotated[
         CountryCode | None, Query(description="Threads tagged with this country.")
     ] = None,
-    updated_since: Annotated[
-        datetime | None,
-        Query(description="Only threads with activity at or after this time (ISO 8601)."),
-    ] = None,
+    updated_since: DateTimeText = None,
     limit: int = limit_param(),
     cursor: str | None = cursor_param(TIME_PATTERN),
 ):
@@ -110,7 +106,7 @@ def list_threads(
         )
         threads = threads.filter(Exists(tagged))
     if updated_since is not None:
-        threads = threads.filter(last_activity_at__gte=as_utc(updated_since))
+        threads = threads.filter(last_activity_at__gte=parse_time(updated_since, "updated_since"))
     if cursor:
         moment, pk = time_and_id(cursor)
         threads = threads.filter(
@@ -147,6 +143,7 @@ def thread_page(viewer, pk: int, *, view: str, limit: int, cursor: str | None) -
 
 @router.get(
     "/threads/{pk}",
+    auth=auth.read,
     response={200: ThreadPage, **documented(*READ_ERRORS)},
     tags=["threads"],
     summary="A thread with its posts, as a tree or flat",
@@ -167,6 +164,7 @@ def get_thread(
 
 @router.get(
     "/posts/{pk}",
+    auth=auth.read,
     response={200: PostOut, **documented(*READ_ERRORS)},
     tags=["threads"],
     summary="One post",
@@ -188,6 +186,7 @@ def _meeting_out(viewer, meeting) -> dict:
 
 @router.get(
     "/groups/{slug}/meetings",
+    auth=auth.read,
     response={200: MeetingList, **documented(*READ_ERRORS)},
     tags=["meetings"],
     summary="A group's meetings, by start time",
@@ -210,6 +209,7 @@ def list_meetings(
 
 @router.get(
     "/meetings/{pk}",
+    auth=auth.read,
     response={200: MeetingOut, **documented(*READ_ERRORS)},
     tags=["meetings"],
     summary="A meeting",
@@ -221,6 +221,7 @@ def get_meeting(request: HttpRequest, pk: ObjectId):
 
 @router.get(
     "/meetings/{pk}/transcript",
+    auth=auth.read,
     response={200: Transcript, **documented(*READ_ERRORS)},
     tags=["meetings"],
     summary="A meeting's chat transcript, in order",
@@ -250,6 +251,7 @@ def get_transcript(
 
 @router.get(
     "/inbox",
+    auth=auth.read,
     response={200: NotificationList, **documented(*READ_ERRORS)},
     tags=["inbox"],
     summary="My notifications, newest first",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Router
 
 from api import auth, presenters
-from api.endpoints.common import ObjectId, Slug
+from api.endpoints.common import ObjectId, Slug, router
 from api.endpoints.reading import thread_page
 from api.idempotency import IdempotencyKeyHeader, run_once
 from api.problems import WRITE_ERRORS, documented
@@ -15,11 +14,10 @@ from forum import visibility
 from forum.actions import threads as actions
 from forum.models import Audience, Review
 
-router = Router(auth=auth.write)
-
 
 @router.post(
     "/groups/{slug}/threads",
+    auth=auth.write,
     response={201: ThreadPage, **documented(*WRITE_ERRORS)},
     tags=["threads"],
     summary="Start a thread",
@@ -68,6 +66,7 @@ def _reply(request: HttpRequest, response: HttpResponse, parent, body: str, key:
 
 @router.post(
     "/threads/{pk}/posts",
+    auth=auth.write,
     response={201: PostOut, **documented(*WRITE_ERRORS)},
     tags=["threads"],
     summary="Reply to a thread (to its opening post)",
@@ -95,6 +94,7 @@ def reply_to_thread(
 
 @router.post(
     "/posts/{pk}/replies",
+    auth=auth.write,
     response={201: PostOut, **documented(*WRITE_ERRORS)},
     tags=["threads"],
     summary="Reply to a post",
@@ -112,6 +112,7 @@ def reply_to_post(
 
 @router.patch(
     "/posts/{pk}",
+    auth=auth.write,
     response={200: EditOut, **documented(*WRITE_ERRORS)},
     tags=["threads"],
     summary="Edit a post (and, for an opening post, its thread's title)",
