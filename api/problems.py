@@ -30,7 +30,7 @@ MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "/api/v1/docs#problem-"
 # The statuses every operation may answer; each operation lists those it can give.
 READ_ERRORS = (401, 403, 404, 422, 429)
-WRITE_ERRORS = (401, 403, 404, 409, 422, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 422, 429)
 POSTING_LIMIT_RETRY_SECONDS = 60
 
 # Refusals by the forum's actions that are about the text sent, not the forum's state.
@@ -159,8 +159,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(IdempotencyMismatch)
     def mismatch(request, exc):
+        # 409, not the draft standard's 422: the request itself is valid; it conflicts
+        # with what the key already stands for.
         return problem(
-            request, 422, _("This Idempotency-Key was already used with a different request.")
+            request, 409, _("This Idempotency-Key was already used with a different request.")
         )
 
     @api.exception_handler(DjangoValidationError)

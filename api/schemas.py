@@ -33,8 +33,8 @@ _NO_CONTROL = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _NO_CONTROL_LINE = r"[^\x00-\x1f\x7f]"
 # At least one character that is not whitespace.
 BODY_PATTERN = rf"^{_NO_CONTROL}*[^\s\x00-\x1f\x7f]{_NO_CONTROL}*$"
-# At least three characters that are not whitespace, on one line.
-TITLE_PATTERN = rf"^{_NO_CONTROL_LINE}*(?:[^\s\x00-\x1f\x7f]{_NO_CONTROL_LINE}*){{3}}$"
+# Words joined by single spaces: what forum.limits.check_title keeps unchanged.
+TITLE_PATTERN = r"^[^\s\x00-\x1f\x7f]+(?: [^\s\x00-\x1f\x7f]+)*$"
 NOTE_PATTERN = rf"^{_NO_CONTROL}*$"
 NOTE_REQUIRED_PATTERN = BODY_PATTERN
 

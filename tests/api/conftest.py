@@ -19,17 +19,20 @@ class ApiClient:
         self.plaintext = plaintext
         self.client = Client(raise_request_exception=False)
 
+    def _auth(self) -> dict[str, str]:
+        return bearer(self.plaintext) if self.plaintext else {}
+
     def get(self, path: str, params: dict | None = None, **headers):
-        return self.client.get(path, params or {}, **bearer(self.plaintext), **headers)
+        return self.client.get(path, params or {}, **self._auth(), **headers)
 
     def post(self, path: str, data: dict | None = None, **headers):
         return self.client.post(
-            path, data or {}, content_type="application/json", **bearer(self.plaintext), **headers
+            path, data or {}, content_type="application/json", **self._auth(), **headers
         )
 
     def patch(self, path: str, data: dict, **headers):
         return self.client.patch(
-            path, data, content_type="application/json", **bearer(self.plaintext), **headers
+            path, data, content_type="application/json", **self._auth(), **headers
         )
 
 

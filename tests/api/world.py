@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from api.actions.tokens import create_token
 from forum.actions import meetings as meeting_actions
-from forum.actions import moderation
 from forum.actions import threads as thread_actions
 from forum.models import ModerationPolicy, Review, Role
 from tests.conftest import create_member, working_group
