@@ -11,7 +11,16 @@ import argparse
 import sys
 import time
 
-from bench import connect_storm, digests, fanout, meeting_chat, replies, targets, thread_pages
+from bench import (
+    api,
+    connect_storm,
+    digests,
+    fanout,
+    meeting_chat,
+    replies,
+    targets,
+    thread_pages,
+)
 
 BENCHMARKS = {
     "thread_pages": thread_pages,
@@ -20,6 +29,7 @@ BENCHMARKS = {
     "replies": replies,
     "connect_storm": connect_storm,
     "digests": digests,
+    "api": api,
 }
 
 
