@@ -179,3 +179,15 @@ def test_the_settings_pages_link_to_the_tokens_page(member):
     page = client_for(member)
     for url in ("/settings/profile/", "/settings/notifications/"):
         assert b'href="/settings/tokens/"' in page.get(url).content
+
+
+def test_the_api_token_command_prints_a_working_token(member):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("api_token", member.email, "--scopes", "read", stdout=out)
+    plaintext = out.getvalue().strip()
+    assert plaintext.startswith(TOKEN_PREFIX)
+    assert ApiClient(plaintext).get("/api/v1/groups").status_code == 200
