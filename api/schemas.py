@@ -36,6 +36,7 @@ BODY_PATTERN = rf"^{_NO_CONTROL}*[^\s\x00-\x1f\x7f]{_NO_CONTROL}*$"
 # Words joined by single spaces: what forum.limits.check_title keeps unchanged.
 TITLE_PATTERN = r"^[^\s\x00-\x1f\x7f]+(?: [^\s\x00-\x1f\x7f]+)*$"
 NOTE_PATTERN = rf"^{_NO_CONTROL}*$"
+TOPIC_PATTERN = rf"^{_NO_CONTROL_LINE}+$"
 NOTE_REQUIRED_PATTERN = BODY_PATTERN
 
 Body = Annotated[
@@ -224,7 +225,7 @@ class ThreadIn(Schema):
         default="group",
         description='"group", "domestic", or the list of countries it is addressed to.',
     )
-    topics: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+    topics: list[Annotated[str, Field(min_length=1, max_length=40, pattern=TOPIC_PATTERN)]] = Field(
         default_factory=list, max_length=limits.TAGS_MAX, description="The group's topic tags."
     )
     country_tags: list[CountryCode] = Field(default_factory=list, max_length=limits.TAGS_MAX)
