@@ -31,10 +31,13 @@ CountryCode = Literal[COUNTRY_CODES]  # type: ignore[valid-type]
 # No C0 control character (tab and line breaks aside in bodies) and no DEL.
 _NO_CONTROL = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _NO_CONTROL_LINE = r"[^\x00-\x1f\x7f]"
-# At least one character that is not whitespace.
-BODY_PATTERN = rf"^{_NO_CONTROL}*[^\s\x00-\x1f\x7f]{_NO_CONTROL}*$"
+# A visible character: not whitespace, and no C0 or C1 control (U+0085 is whitespace
+# to Python's str.split but not to every regex engine).
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
+# At least one visible character.
+BODY_PATTERN = rf"^{_NO_CONTROL}*{_VISIBLE}{_NO_CONTROL}*$"
 # Words joined by single spaces: what forum.limits.check_title keeps unchanged.
-TITLE_PATTERN = r"^[^\s\x00-\x1f\x7f]+(?: [^\s\x00-\x1f\x7f]+)*$"
+TITLE_PATTERN = rf"^{_VISIBLE}+(?: {_VISIBLE}+)*$"
 NOTE_PATTERN = rf"^{_NO_CONTROL}*$"
 TOPIC_PATTERN = rf"^{_NO_CONTROL_LINE}+$"
 NOTE_REQUIRED_PATTERN = BODY_PATTERN
