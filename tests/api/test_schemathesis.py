@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from tests.api.world import build_api_world
 from tests.servers import ROOT, DaphneServer
@@ -67,6 +68,7 @@ def schemathesis(server: DaphneServer, token: str, report: Path) -> subprocess.C
 def test_schemathesis_finds_no_failure(fuzzed_server, scope, tmp_path):
     server, world = fuzzed_server
     run = schemathesis(server, world.tokens[scope], tmp_path / "junit.xml")
-    (ROOT / "var" / f"schemathesis-{scope}.log").write_text(run.stdout + run.stderr)
+    log = ROOT / "var" / f"schemathesis-{connection.vendor}-{scope}.log"
+    log.write_text(run.stdout + run.stderr)
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
     assert "passed" in run.stdout
