@@ -61,7 +61,7 @@ def schemathesis(server: DaphneServer, token: str, report: Path) -> subprocess.C
             "--report-junit-path",
             str(report),
         ],
-        cwd=ROOT,
+        cwd=report.parent,  # its cache directory goes there, not into the checkout
         capture_output=True,
         text=True,
         timeout=900,
