@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "countries",
     "search",
     "api",
+    "ninja",  # the API docs page's Swagger UI from our static files
     "webhooks",
     "conversations",
     "attachments",
@@ -317,3 +318,10 @@ FORMAT_MODULE_PATH = ["forum.formats"]
 if config.env_bool("STATIC_MANIFEST", False):
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
     WHITENOISE_USE_FINDERS = False
+
+# --- api ---------------------------------------------------------------------------
+# Personal access tokens: default and longest lifetime; per-token requests a minute.
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+API_READS_PER_MINUTE = int(os.environ.get("API_READS_PER_MINUTE", "300"))
+API_WRITES_PER_MINUTE = int(os.environ.get("API_WRITES_PER_MINUTE", "30"))

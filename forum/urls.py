@@ -69,6 +69,7 @@ urlpatterns = [
     path("", include("countries.urls")),
     path("", include("webhooks.urls")),
     path("api/", include("api.urls")),
+    path("", include("api.settings_urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,1 @@
+"""The API app's writes: tokens and idempotency keys."""
