@@ -29,6 +29,26 @@ class ForumConfig(AppConfig):
                 sender=Membership,
                 dispatch_uid=f"forum.membership_changed.{signal}",
             )
+        # The header's cached groups (forum/navigation.py) follow the same changes.
+        from forum import navigation
+        from forum.models import WorkingGroup
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                navigation.membership_changed,
+                sender=Membership,
+                dispatch_uid=f"forum.navigation.membership.{signal}",
+            )
+            signal.connect(
+                navigation.group_changed,
+                sender=WorkingGroup,
+                dispatch_uid=f"forum.navigation.group.{signal}",
+            )
+        post_save.connect(
+            navigation.member_changed,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="forum.navigation.member",
+        )
         post_save.connect(
             events.member_changed,
             sender=settings.AUTH_USER_MODEL,

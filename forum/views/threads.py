@@ -25,7 +25,7 @@ from accounts.mfa import redirect_to_mfa_setup
 from attachments import visibility as attachment_visibility
 from attachments.forms import Uploads
 from countries.reference import country_choices
-from forum import events, visibility
+from forum import events, navigation, visibility
 from forum import inbox as inbox_selectors
 from forum import reading as selectors
 from forum.actions import reading
@@ -403,7 +403,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             shown.reactions.get(post.pk, []),
             post.pk in shown.bookmarks,
         )
-    nav_groups = list(visibility.visible_groups(member).only("slug", "name"))
+    nav_groups = navigation.nav_groups(member)
     context = {
         "thread": thread,
         "group": group,
