@@ -24,7 +24,7 @@ def test_joining_and_leaving_a_group_show_at_once(member, promotion, legal):
     assert slugs(member) == {"legal-policy"}
     Membership.objects.create(member=member, group=promotion)
     assert slugs(member) == {"legal-policy", "project-promotion"}
-    Membership.objects.filter(member=member, group=legal).delete()  # a bulk delete, no signal
+    Membership.objects.filter(member=member, group=legal).delete()
     member.memberships.get(group=promotion).delete()
     assert "project-promotion" not in slugs(member)
 
