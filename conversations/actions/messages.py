@@ -208,6 +208,14 @@ def edit_message(*, author: Member, message: DirectMessage, body: str) -> Direct
     return locked
 
 
+def drop_files(message: DirectMessage) -> None:
+    """Delete a message's files with its text (prune_attachments then removes the stored
+    content once no attachment uses it)."""
+    Attachment.objects.filter(
+        owner_type=ContentType.objects.get_for_model(DirectMessage), owner_id=message.pk
+    ).delete()
+
+
 def delete_message(*, author: Member, message: DirectMessage) -> DirectMessage:
     """Delete a message for everyone: its text and history go; "message deleted" stays."""
     if not rules.can_delete(author, message):
@@ -219,10 +227,7 @@ def delete_message(*, author: Member, message: DirectMessage) -> DirectMessage:
         locked.body, locked.html, locked.deleted_at = "", "", timezone.now()
         locked.save(update_fields=["body", "html", "deleted_at"])
         locked.revisions.all().delete()
-        # Its files go with the text (the stored content is pruned once nothing uses it).
-        Attachment.objects.filter(
-            owner_type=ContentType.objects.get_for_model(DirectMessage), owner_id=locked.pk
-        ).delete()
+        drop_files(locked)
         everyone = live.everyone_ever(locked.conversation)
         live.rewrite_logged(locked, everyone)
         live.record(

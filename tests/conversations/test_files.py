@@ -164,3 +164,14 @@ def test_a_deleted_messages_files_are_gone_for_everyone(pair, member, other_coun
     for somebody in (member, other_country_member):
         assert _fetch(somebody, upload.pk).status_code == 404
     assert "minutes.txt" not in client_for(member).get(pair.get_absolute_url()).content.decode()
+
+
+def test_retention_takes_a_messages_files_with_it(pair, member, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    upload = _with_file(member, say(member, pair, "Old news"))
+    settings.DM_RETENTION_DAYS = 30
+    assert safety.apply_retention(now=timezone.now() + timedelta(days=31)) >= 1
+    assert not Attachment.objects.filter(pk=upload.pk).exists()
