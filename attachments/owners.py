@@ -32,6 +32,8 @@ class OwnerKind:
     expired: Callable[[datetime], QuerySet] | None = None
     # At most this many files on one owner (None: the ATTACHMENT_MAX_PER_POST setting).
     max_files: int | None = None
+    # At most this many bytes a file on one owner (None: the ATTACHMENT_MAX_BYTES setting).
+    max_bytes: int | None = None
 
     @property
     def model_class(self) -> type[Model]:

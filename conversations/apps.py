@@ -7,7 +7,13 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Direct messages")
 
     def ready(self) -> None:
-        from conversations import mail
+        from attachments.owners import OwnerKind, register
+        from conversations import mail, visibility
+
+        # Files on direct messages: participants only (docs/conversations.md).
+        register(
+            OwnerKind(model="conversations.DirectMessage", visible=visibility.messages_with_files)
+        )
         from forum import digests
 
         # Unread direct messages ride along in each member's digest.

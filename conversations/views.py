@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from attachments import visibility as attachment_visibility
+from attachments.forms import Uploads
 from conversations import visibility as rules
 from conversations.actions import messages as actions
 from conversations.actions import safety
@@ -141,7 +143,9 @@ def new_conversation(request: HttpRequest) -> HttpResponse:
     return render(request, "conversations/new.html", {"form": form}, status=400)
 
 
-def _page_context(request: HttpRequest, conversation: Conversation, form: MessageForm) -> dict:
+def _page_context(
+    request: HttpRequest, conversation: Conversation, form: MessageForm, uploads: Uploads
+) -> dict:
     # Read before the messages: the live client resumes from here, so nothing falls between.
     inbox_seq = events.last_seq(inbox_stream(request.user.pk))
     shown = rules.visible_messages(request.user, conversation)
@@ -160,6 +164,7 @@ def _page_context(request: HttpRequest, conversation: Conversation, form: Messag
         ).values_list("blocked", flat=True)
     )
     last_mine = max((m.seq for m in page if m.author_id == request.user.pk), default=0)
+    files = attachment_visibility.files_of(request.user, page)
     return {
         "conversation": conversation,
         "inbox_seq": inbox_seq,
@@ -172,6 +177,7 @@ def _page_context(request: HttpRequest, conversation: Conversation, form: Messag
                 "can_delete": rules.can_delete(request.user, m),
                 "can_report": rules.can_report(request.user, m),
                 "seen_by": [s.member for s in others if m.seq == last_mine and s.read_seq >= m.seq],
+                "files": files.get(m.pk, []),
             }
             for m in page
         ],
@@ -180,6 +186,7 @@ def _page_context(request: HttpRequest, conversation: Conversation, form: Messag
         "others": others,
         "blocked": blocked,
         "form": form,
+        "uploads": uploads,
         "can_send": _can_send(request.user, conversation),
     }
 
@@ -199,19 +206,24 @@ def conversation_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One conversation, newest at the bottom; the compose form posts here."""
     conversation = rules.get_conversation_or_404(request.user, pk)
     status = 200
+    uploads = Uploads(request, kind="conversations.DirectMessage")
     if request.method == "POST":
         form = MessageForm(request.POST)
-        if form.is_valid():
+        form_ok = form.is_valid()  # then the refused files' reasons go on it too
+        if uploads.is_valid(form) and form_ok:
             quote = None
             if form.cleaned_data.get("quote"):
                 quote = rules.get_message_or_404(request.user, form.cleaned_data["quote"])
             try:
-                message, _created = actions.send_message(
-                    author=request.user,
-                    conversation=conversation,
-                    body=form.cleaned_data["body"],
-                    client_id=form.cleaned_data["client_id"],
-                    quote=quote,
+                message, _created = uploads.save_with(
+                    lambda: actions.send_message(
+                        author=request.user,
+                        conversation=conversation,
+                        body=form.cleaned_data["body"],
+                        client_id=form.cleaned_data["client_id"],
+                        quote=quote,
+                    ),
+                    owner_of=lambda sent: sent[0],
                 )
                 return redirect(f"{conversation.get_absolute_url()}#m{message.seq}")
             except ValidationError as error:
@@ -226,7 +238,7 @@ def conversation_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.initial["quote"] = quoted.pk
         if request.GET.get("before") is None and conversation.unread:
             actions.mark_read(member=request.user, conversation=conversation)
-    context = _page_context(request, conversation, form)
+    context = _page_context(request, conversation, form, uploads)
     if form.initial.get("quote") or (form.is_bound and form.data.get("quote")):
         quoted_id = form.initial.get("quote") or form.data.get("quote")
         context["quoted"] = (
@@ -364,4 +376,10 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         safety.resolve_report(staff=request.user, report=report)
         messages.success(request, _("The report is marked as handled."))
         return redirect("conversations:reports")
-    return render(request, "conversations/report_detail.html", {"report": report})
+    # The reported message's own files (staff fetch them through its report).
+    files = attachment_visibility.files_of(request.user, [report.message] if report.message else [])
+    return render(
+        request,
+        "conversations/report_detail.html",
+        {"report": report, "files": files.get(report.message_id, [])},
+    )

@@ -227,6 +227,20 @@ def get_message_or_404(viewer: Viewer, pk: int) -> DirectMessage:
     return message
 
 
+def messages_with_files(viewer: Viewer) -> QuerySet[DirectMessage]:
+    """The messages whose files `viewer` may fetch (attachments.owners): a participant's
+    view (current participants only; not the messages of a member they blocked); staff
+    also the reported messages themselves, never their neighbours. A deleted message has
+    no files for anyone."""
+    if not _signed_in(viewer):
+        return DirectMessage.objects.none()
+    blocked = Block.objects.filter(blocker=viewer, blocked=OuterRef("author"))
+    seen = Q(conversation__in=seats(viewer).values("conversation")) & ~Q(Exists(blocked))
+    if viewer.is_staff:
+        seen |= Q(Exists(MessageReport.objects.filter(message=OuterRef("pk"))))
+    return DirectMessage.objects.filter(seen, deleted_at__isnull=True)
+
+
 def can_edit(viewer: Viewer, message: DirectMessage, now=None) -> bool:
     """The author may edit a message that is not deleted, within EDIT_WINDOW."""
     from django.utils import timezone

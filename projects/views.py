@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Organization
+from attachments import visibility as attachment_visibility
+from attachments.forms import Uploads
 from forum import calendar
 from forum.ids import parse_id
 from projects import machine, suggestions
@@ -127,15 +129,18 @@ def listing_new(request: HttpRequest) -> HttpResponse:
     if group is None or not rules.can_list(request.user, group):
         raise Http404("Not found.")
     form = ListingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    uploads = Uploads(request, kind="projects.Listing")
+    if _valid_with_files(request, form, uploads):
         data = form.cleaned_data
         try:
-            listing = listing_actions.create_listing(
-                author=request.user,
-                data=data,
-                audience=data["audience"],
-                countries=data.get("countries") or [],
-                submit="submit" in request.POST,
+            listing = uploads.save_with(
+                lambda: listing_actions.create_listing(
+                    author=request.user,
+                    data=data,
+                    audience=data["audience"],
+                    countries=data.get("countries") or [],
+                    submit="submit" in request.POST,
+                )
             )
         except (ValidationError, PermissionDenied) as error:
             _refuse(form, error)
@@ -145,8 +150,17 @@ def listing_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/listing_form.html",
-        {"form": form, "listing": None, "policy": group.moderation_policy},
+        {"form": form, "uploads": uploads, "listing": None, "policy": group.moderation_policy},
     )
+
+
+def _valid_with_files(request: HttpRequest, form: Form, uploads: Uploads) -> bool:
+    """A posted form whose fields and files are all good; a refused file's reason goes on
+    the form either way (what was typed and the accepted files come back)."""
+    if request.method != "POST":
+        return False
+    form_ok = form.is_valid()
+    return uploads.is_valid(form) and form_ok
 
 
 def _said_state(request: HttpRequest, listing: Listing) -> None:
@@ -215,6 +229,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if facilitator and listing.state == ListingState.PUBLISHED
             else None,
             "close_form": CloseListingForm() if owner else None,
+            "files": attachment_visibility.files_of(member, [listing]).get(listing.pk, []),
         },
     )
 
@@ -237,10 +252,14 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial["sector"] = listing.sector_id
     initial["host_country"] = listing.host_country.code
     form = ListingForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
+    uploads = Uploads(request, owner=listing)
+    if _valid_with_files(request, form, uploads):
         try:
-            review = listing_actions.edit_listing(
-                editor=request.user, listing=listing, data=form.cleaned_data
+            review = uploads.save_with(
+                lambda: listing_actions.edit_listing(
+                    editor=request.user, listing=listing, data=form.cleaned_data
+                ),
+                owner_of=lambda _review: listing,
             )
         except (ValidationError, PermissionDenied) as error:
             _refuse(form, error)
@@ -259,7 +278,12 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/listing_form.html",
-        {"form": form, "listing": listing, "policy": listing.group.moderation_policy},
+        {
+            "form": form,
+            "uploads": uploads,
+            "listing": listing,
+            "policy": listing.group.moderation_policy,
+        },
     )
 
 

@@ -176,13 +176,21 @@ def attach(
             on_owner.filter(pk__in=dropped).delete()
         ids = [upload.pk for upload in uploads]
         mine = list(
-            Attachment.objects.select_for_update()
+            Attachment.objects.select_for_update(of=("self",))
+            .select_related("blob")
             .filter(pk__in=ids, uploader=member, owner_id__isnull=True)
             .order_by("pk")
         )
         if len(mine) != len(set(ids)):
             raise ValidationError(
                 _("One of the files is no longer there; attach it again."), code="upload_gone"
+            )
+        too_large = [a for a in mine if kind.max_bytes is not None and a.blob.size > kind.max_bytes]
+        if too_large:
+            raise ValidationError(
+                _("“%(name)s” is larger than %(max)s.")
+                % {"name": too_large[0].name, "max": filesizeformat(kind.max_bytes)},
+                code="file_too_large",
             )
         present = on_owner.count()
         if present + len(mine) > most:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
+from attachments.models import Attachment
 from conversations import live
 from conversations import visibility as rules
 from conversations.models import Conversation, DirectMessage, MessageRevision, Participant
@@ -206,6 +208,14 @@ def edit_message(*, author: Member, message: DirectMessage, body: str) -> Direct
     return locked
 
 
+def drop_files(message: DirectMessage) -> None:
+    """Delete a message's files with its text (prune_attachments then removes the stored
+    content once no attachment uses it)."""
+    Attachment.objects.filter(
+        owner_type=ContentType.objects.get_for_model(DirectMessage), owner_id=message.pk
+    ).delete()
+
+
 def delete_message(*, author: Member, message: DirectMessage) -> DirectMessage:
     """Delete a message for everyone: its text and history go; "message deleted" stays."""
     if not rules.can_delete(author, message):
@@ -217,6 +227,7 @@ def delete_message(*, author: Member, message: DirectMessage) -> DirectMessage:
         locked.body, locked.html, locked.deleted_at = "", "", timezone.now()
         locked.save(update_fields=["body", "html", "deleted_at"])
         locked.revisions.all().delete()
+        drop_files(locked)
         everyone = live.everyone_ever(locked.conversation)
         live.rewrite_logged(locked, everyone)
         live.record(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from conversations import live
 from conversations import visibility as rules
+from conversations.actions.messages import drop_files
 from conversations.models import Block, DirectMessage, MessageReport
 from forum import limits
 
@@ -93,6 +94,7 @@ def apply_retention(*, now=None) -> int:
             message.body = message.html = ""
             message.deleted_at = message.deleted_at or timezone.now()
             live.rewrite_logged(message, live.everyone_ever(message.conversation))
+            drop_files(message)
             message.delete()
             deleted += 1
     return deleted

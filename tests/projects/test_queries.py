@@ -7,7 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from attachments.actions import files as file_actions
 from projects.actions import dockings as docking_actions
+from tests.attachments import samples
+from tests.attachments.conftest import file_store  # noqa: F401 (a fixture: files of their own)
 from tests.conftest import client_for
 from tests.projects.conftest import publish
 
@@ -15,8 +18,9 @@ from tests.projects.conftest import publish
 # count, suggestions with the organization's profile, facilitators' stale listings).
 LIST_QUERIES = 15
 # The owner has unread notifications (the interests): the inbox count is then two
-# queries (is anything unread, then the count of what is still available).
-LISTING_QUERIES = 10
+# queries (is anything unread, then the count of what is still available); one more
+# reads the listing's documents, however many.
+LISTING_QUERIES = 11
 
 
 def count(client, url: str) -> int:
@@ -49,7 +53,12 @@ def test_a_listing_page_runs_a_constant_number_of_queries(owner, facilitator, pe
     client = client_for(owner)
     url = listing.get_absolute_url()
     docking_actions.express_interest(member=person("ZM"), listing=listing, message="One.")
+    count(client, url)  # content types are read once per process
     few = count(client, url)
-    for country in ("KE", "EG", "ET", "UG"):
+    for n, country in enumerate(("KE", "EG", "ET", "UG")):
         docking_actions.express_interest(member=person(country), listing=listing, message="Hi.")
+        document = file_actions.upload(
+            member=owner, file=samples.upload(f"d{n}.txt", b"Doc %d" % n), name=f"d{n}.txt"
+        )
+        file_actions.attach(member=owner, owner=listing, uploads=[document])
     assert count(client, url) == few == LISTING_QUERIES

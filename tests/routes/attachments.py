@@ -33,6 +33,16 @@ def _file_rows() -> list[Row]:
         *state("orphan", "author", "outsider foreigner reader moderators"),
         *state("chat", "members moderators", "outsider"),
         *state("chat-removed", "moderator staff", "outsider members chair"),
+        # Direct messages (files built in tests/routes/conversations.py): the two
+        # participants; staff only the reported message's; a deleted message's: nobody.
+        *state("dm", "reader author", "outsider foreigner moderator chair staff"),
+        *state("dm-reported", "reader author staff", "outsider foreigner moderator chair"),
+        Row("GET", "dm-deleted", NOT_FOUND, "signed-in", hides="file-dm-deleted"),
+        # Listing documents (tests/routes/projects.py): whoever sees the listing in its state.
+        *state("listing-published", "outsider author chair staff", "foreigner reader moderator"),
+        *state("listing-limited", "author chair staff", "outsider foreigner reader moderator"),
+        *state("listing-draft", "author chair staff", "outsider foreigner reader moderator"),
+        *state("listing-pending", "outsider staff", "author chair foreigner reader moderator"),
         Row("GET", "missing", NOT_FOUND, "signed-in"),
         Row("GET", "huge", NOT_FOUND, "reader"),
         Row("POST", "published", NOT_ALLOWED, "reader"),
@@ -79,10 +89,6 @@ def build(world: World) -> None:
     """A text file on each post state and chat message, an orphan upload, and images."""
     people = world.people
 
-    def upload(member, state: str, content: bytes | None = None, name: str = "note.txt"):
-        content = content or f"File {secret(f'file-{state}')}".encode()
-        return files.upload(member=member, file=SimpleUploadedFile(name, content), name=name)
-
     found = {}
     for state in ("published", "pending", "rejected", "removed", "limited"):
         post = world.posts[state]
@@ -98,4 +104,17 @@ def build(world: World) -> None:
     ):
         found[state] = upload(people["author"], state, png_bytes(color=color), "photo.png")
         files.attach(member=people["author"], owner=post, uploads=[found[state]])
-    world.objects["file"] = found
+    world.objects.setdefault("file", {}).update(found)
+
+
+def upload(member, state: str, content: bytes | None = None, name: str = "note.txt"):
+    """An upload of `member` whose content carries the marker `file-<state>`."""
+    content = content or f"File {secret(f'file-{state}')}".encode()
+    return files.upload(member=member, file=SimpleUploadedFile(name, content), name=name)
+
+
+def attach_marked(world: World, state: str, owner, member) -> None:
+    """File a marked upload of `member` on `owner` as world.objects["file"][state]."""
+    found = upload(member, state)
+    files.attach(member=member, owner=owner, uploads=[found])
+    world.objects.setdefault("file", {})[state] = found

@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tests.access import World, secret
+from tests.routes.attachments import attach_marked
 from tests.routes.tables import BAD, LOGIN, NOT_ALLOWED, NOT_FOUND, OK, REDIRECT, Row
 
 NOT_IN_IT = "outsider foreigner moderator chair staff"
@@ -146,6 +147,10 @@ def build(world: World) -> None:
         said[n], _created = messages.send_message(
             author=who, conversation=conversation, body=body, client_id=f"route-dm-{n}"
         )
+    # A file on the last message, the reported one and the deleted one (rows in
+    # tests/routes/attachments.py).
+    for state, message in (("dm", said[7]), ("dm-reported", said[5]), ("dm-deleted", said[6])):
+        attach_marked(world, state, message, message.author)
     messages.delete_message(author=author, message=said[6])
     report = safety.report(reporter=reader, message=said[5], reason="Rude words")
     world.objects["dm_conversation"] = {"open": conversation}

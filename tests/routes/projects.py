@@ -20,6 +20,7 @@ from projects.actions import listings as listing_actions
 from projects.models import ListingReview
 from tests.access import World, secret
 from tests.projects.conftest import sector
+from tests.routes.attachments import attach_marked
 from tests.routes.tables import (
     BAD,
     LOGIN,
@@ -255,6 +256,10 @@ def build(world: World) -> None:
     group.moderation_policy = policy
     group.save(update_fields=["moderation_policy"])
     world.objects["listing"] = listings
+    # A document on each (rows in tests/routes/attachments.py).
+    for state, found in listings.items():
+        if state != "listing-second":
+            attach_marked(world, state, found, found.author)
     world.objects["listing_review"] = {
         "listing-pending": ListingReview.objects.get(listing=pending, state="open")
     }

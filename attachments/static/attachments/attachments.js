@@ -16,6 +16,7 @@
     if (!form || !input || !list || !window.FormData) return;
     var inFlight = 0;
     var submitWhenDone = false;
+    var submitter = null; // the button pressed, so that its name and value still go
 
     function entry(name) {
       var item = document.createElement("li");
@@ -64,7 +65,7 @@
       if (inFlight === 0) delete form.dataset.uploading;
       if (inFlight === 0 && submitWhenDone) {
         submitWhenDone = false;
-        form.requestSubmit ? form.requestSubmit() : form.submit();
+        form.requestSubmit ? form.requestSubmit(submitter || undefined) : form.submit();
       }
     }
 
@@ -119,6 +120,7 @@
       if (inFlight > 0) {
         event.preventDefault();
         submitWhenDone = true;
+        submitter = event.submitter || null;
       }
     });
   }

@@ -186,6 +186,10 @@
   }
   if (form && box) {
     form.addEventListener("submit", function (e) {
+      // A message with files goes with the form (attachments.js uploaded them already).
+      if (form.querySelector("input[name=attachment]") || form.dataset.uploading) return;
+      var fileInput = form.querySelector("input[type=file]");
+      if (fileInput && fileInput.files && fileInput.files.length) return;
       var body = box.value.trim();
       if (!body) return; // let the server say what is wrong
       e.preventDefault();
