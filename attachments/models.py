@@ -97,3 +97,23 @@ class Attachment(models.Model):
     @property
     def is_attached(self) -> bool:
         return self.owner_id is not None
+
+
+class ProposedRemoval(models.Model):
+    """A file an edit waiting for review would take off its post. The files the edit
+    adds are attached to the review itself; both follow the review's decision."""
+
+    review = models.ForeignKey(
+        "forum.Review", on_delete=models.CASCADE, related_name="file_removals"
+    )
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("file removal waiting for review")
+        verbose_name_plural = _("file removals waiting for review")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "attachment"], name="proposed_removal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.attachment_id}"

@@ -15,9 +15,9 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from attachments import owners
-from attachments.models import Attachment
+from attachments.models import Attachment, ProposedRemoval
 from forum import visibility
-from forum.models import ChatMessage, Post, PostStatus
+from forum.models import ChatMessage, Post, PostStatus, Review
 
 
 def _signed_in(viewer) -> bool:
@@ -60,7 +60,20 @@ def removed_chat_before(cutoff: datetime) -> QuerySet[ChatMessage]:
     return ChatMessage.objects.filter(removed_at__lt=cutoff)
 
 
+def visible_reviews_with_files(viewer) -> QuerySet[Review]:
+    """Open edits whose proposed files `viewer` may fetch: those who see the proposed
+    text, i.e. the post's author (while they may read the post) and the moderators whose
+    queue holds the review. Once decided, a review keeps no files (approval moves them to
+    the post, rejection makes them unattached uploads of their uploader)."""
+    if not _signed_in(viewer):
+        return Review.objects.none()
+    own = Q(post__author=viewer, post__in=visibility.readable_posts(viewer))
+    queued = Q(pk__in=visibility.review_queue(viewer).values("pk"))
+    return Review.objects.filter(own | queued, state=Review.State.OPEN, kind=Review.Kind.EDIT)
+
+
 def register_forum_owners() -> None:
+    owners.register(owners.OwnerKind(model="forum.Review", visible=visible_reviews_with_files))
     owners.register(
         owners.OwnerKind(
             model="forum.Post", visible=visible_posts_with_files, expired=removed_posts_before
@@ -132,6 +145,31 @@ def files_of(viewer, objects: Iterable[Model]) -> dict[int, list[Attachment]]:
     for attachment in rows:
         found.setdefault(attachment.owner_id, []).append(attachment)
     return found
+
+
+def with_proposed_files(viewer, posts: Iterable[Post]) -> None:
+    """For each post whose open edit `viewer` sees instead of the approved text (its
+    `my_review`), show the proposed files in `post.files` too (one query for the added
+    files and one for the removals, and none when no such edit is shown)."""
+    shown = {
+        post.my_review.pk: post
+        for post in posts
+        if getattr(post, "my_review", None) is not None
+        and post.my_review.state == Review.State.OPEN
+        and post.my_review.kind == Review.Kind.EDIT
+    }
+    if not shown:
+        return
+    reviews = [post.my_review for post in shown.values()]
+    added = files_of(viewer, reviews)
+    removed: dict[int, set[int]] = {}
+    for review_id, attachment_id in ProposedRemoval.objects.filter(review__in=reviews).values_list(
+        "review_id", "attachment_id"
+    ):
+        removed.setdefault(review_id, set()).add(attachment_id)
+    for review_id, post in shown.items():
+        gone = removed.get(review_id, set())
+        post.files = [a for a in post.files if a.pk not in gone] + added.get(review_id, [])
 
 
 def own_uploads(viewer, ids: Iterable[str | int]) -> list[Attachment]:

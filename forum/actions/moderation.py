@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
+from attachments.actions import proposals
 from forum import events, limits, visibility
 from forum.actions import audit, notifications
 from forum.actions import threads as posting
@@ -118,6 +119,7 @@ def _approve_locked(
         posting.publish(post, thread, now)
     else:
         posting.apply_edit(post.author, post, thread, review.body_source, review.title or None, now)
+        proposals.apply(review, post)
         posting.emit_post(thread, events.POST_EDITED, post)
     _tell_author(review, post, moderator, "approved", changes=changes)
     return True
@@ -229,6 +231,8 @@ def reject(*, moderator: Member, review: Review, reason: str, note: str = "") ->
         review.state, review.decided_at, review.decided_by = Review.State.REJECTED, now, moderator
         review.reason, review.note = reason, note
         review.save(update_fields=["state", "decided_at", "decided_by", "reason", "note"])
+        if review.kind == Review.Kind.EDIT:
+            proposals.discard(review)  # the post keeps its files; added ones become orphans
         if review.kind == Review.Kind.POST:
             post.status = PostStatus.REJECTED
             post.save(update_fields=["status"])

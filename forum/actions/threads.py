@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from accounts.models import Member
+from attachments.actions import files as attachment_files
+from attachments.actions import proposals
 from forum import events, limits, rendering, tasks, visibility
 from forum.actions import audit, notifications
 from forum.models import (
@@ -445,12 +447,22 @@ def quote_source(post: Post) -> str:
     )
 
 
-def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None) -> Post:
+def edit_post(
+    *,
+    editor: Member,
+    post: Post,
+    body: str,
+    title: str | None = None,
+    add_files: Sequence = (),
+    drop_files: Iterable[int] = (),
+) -> Post:
     """Change a post's text (and the thread title, for an opening post), keeping a revision.
 
     When the editor's posts need review, an edit of a published post is proposed
     instead: the approved text stays visible until a moderator approves the edit.
-    An edit of a rejected post resubmits it.
+    An edit of a rejected post resubmits it. Files (`add_files`: the editor's uploads,
+    `drop_files`: ids of the post's files) follow the text: attached at once, or
+    proposed on the review (attachments.actions.proposals).
     """
     if not visibility.can_edit_post(editor, post):
         raise PermissionDenied(_("You can only edit your own posts."))
@@ -459,8 +471,10 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
     new_title = limits.check_title(title) if (title is not None and post.is_opening) else None
     moderator = visibility.can_moderate(editor, thread.group)
     resubmit = post.status == PostStatus.REJECTED and not moderator
+    add_files, drop_files = list(add_files), list(drop_files)
+    files_changed = bool(add_files or drop_files)
     unchanged = body == post.body_source and (new_title is None or new_title == thread.title)
-    if unchanged and not resubmit:
+    if unchanged and not files_changed and not resubmit:
         return post
     if not moderator:
         _check_may_post(editor, thread.group)
@@ -471,7 +485,7 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
         and not moderator
         and visibility.needs_review(editor, thread.group, countries)
     ):
-        return _propose_edit(post, thread, body, new_title)
+        return _propose_edit(post, thread, body, new_title, editor, add_files, drop_files)
     if resubmit:
         next_status = _initial_status(editor, thread.group, countries)
     now = timezone.now()
@@ -479,12 +493,15 @@ def edit_post(*, editor: Member, post: Post, body: str, title: str | None = None
         # Lock order everywhere: thread, then post (avoids deadlocks with reply()).
         lock_thread(post.thread)
         locked = Post.objects.select_for_update().get(pk=post.pk)
-        if not unchanged:
-            apply_edit(editor, locked, thread, body, new_title, now)
+        if not unchanged or files_changed:
+            if not unchanged:
+                apply_edit(editor, locked, thread, body, new_title, now)
+            if files_changed:
+                attachment_files.attach(
+                    member=editor, owner=locked, uploads=add_files, detach=drop_files
+                )
             # A direct edit replaces any proposal: approving it later must not undo this one.
-            Review.objects.filter(
-                post=locked, kind=Review.Kind.EDIT, state=Review.State.OPEN
-            ).update(state=Review.State.WITHDRAWN, decided_at=now, decided_by=editor)
+            _withdraw_edits(locked, editor, now)
         if resubmit and locked.status == PostStatus.REJECTED:
             if next_status == PostStatus.PENDING:
                 locked.status = PostStatus.PENDING
@@ -540,8 +557,25 @@ def apply_edit(
     events.redact_post(post.pk, html)
 
 
-def _propose_edit(post: Post, thread: Thread, body: str, new_title: str | None) -> Post:
-    """Queue an edit of a published post; the post itself does not change yet."""
+def _withdraw_edits(post: Post, decider: Member, now) -> None:
+    """Close the post's open proposed edit unapplied; its proposed files go with it."""
+    for review in Review.objects.filter(post=post, kind=Review.Kind.EDIT, state=Review.State.OPEN):
+        proposals.discard(review)
+        review.state, review.decided_at, review.decided_by = Review.State.WITHDRAWN, now, decider
+        review.save(update_fields=["state", "decided_at", "decided_by"])
+
+
+def _propose_edit(
+    post: Post,
+    thread: Thread,
+    body: str,
+    new_title: str | None,
+    editor: Member | None = None,
+    add_files: Sequence = (),
+    drop_files: Iterable[int] = (),
+) -> Post:
+    """Queue an edit of a published post; the post itself (text and files) does not
+    change yet. A new proposal replaces the open one, text and files."""
     html, _mentioned = render_body(thread, body)
     with transaction.atomic():
         lock_thread(thread)
@@ -554,6 +588,13 @@ def _propose_edit(post: Post, thread: Thread, body: str, new_title: str | None) 
         review.title = new_title or ""
         review.body_source, review.body_html = body, html
         review.save()
+        proposals.propose(
+            member=editor or post.author,
+            review=review,
+            post=post,
+            uploads=add_files,
+            detach=drop_files,
+        )
         _submit_for_review(post, thread, edit=review)
     return post
 
@@ -619,9 +660,7 @@ def remove_post(*, moderator: Member, post: Post, reason: str) -> Post:
         if was_counted:
             Thread.objects.filter(pk=locked.thread_id).update(reply_count=F("reply_count") - 1)
         # A pending edit of a removed post has nothing left to change.
-        Review.objects.filter(post=locked, state=Review.State.OPEN).update(
-            state=Review.State.WITHDRAWN, decided_at=timezone.now(), decided_by=moderator
-        )
+        _withdraw_edits(locked, moderator, timezone.now())
         Report.objects.filter(post=locked, state=Report.State.OPEN).update(
             state=Report.State.REMOVED,
             resolved_at=timezone.now(),

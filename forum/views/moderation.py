@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import UTC, timedelta
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Member
+from attachments import visibility as attachment_visibility
 from countries.reference import country_choices
 from forum import events, visibility
 from forum.actions import moderation as actions
@@ -157,10 +159,16 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Your approval is recorded; one more is needed."))
             return redirect(_back(request, default_back))
+    # The files as published, and (for an edit) as the edit would leave them.
+    published = attachment_visibility.files_of(request.user, [post]).get(post.pk, [])
+    proposed = SimpleNamespace(my_review=review, files=published)
+    attachment_visibility.with_proposed_files(request.user, [proposed])
     return render(
         request,
         "forum/mod_review.html",
         {
+            "published_files": published,
+            "proposed_files": proposed.files,
             "review": review,
             "post": post,
             "thread": post.thread,

@@ -302,6 +302,7 @@ def post_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     post.may = visibility.post_decisions(request.user, thread, [post])[post.pk]
     page = [post]
     thread_views._review_notes(request.user, page)
+    thread_views.add_files(request.user, page)
     shown = selectors.reactions_and_bookmarks(request.user, [post.pk])
     post.shown_reactions, post.bookmarked = (
         shown.reactions.get(post.pk, []),

@@ -290,6 +290,16 @@ def prepare_posts(page) -> None:
         post.shown_time = when(post.created_at)
 
 
+def add_files(member, page) -> None:
+    """Give each post the files `member` may fetch (`post.files`); their own edit waiting
+    for review shows its proposed files, as it shows its proposed text (after
+    `_review_notes`). The thread page and a post's fragment both load them here."""
+    files = attachment_visibility.files_of(member, page)
+    for post in page:
+        post.files = files.get(post.pk, [])
+    attachment_visibility.with_proposed_files(member, page)
+
+
 def _page_data(context: dict[str, object]) -> tuple:
     """Everything the thread page shows, as plain values for its ETag."""
     thread, page = context["thread"], context["page"]
@@ -393,9 +403,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     for post in page:
         post.may = decisions[post.pk]
     _review_notes(member, page)
-    files = attachment_visibility.files_of(member, page)
-    for post in page:
-        post.files = files.get(post.pk, [])
+    add_files(member, page)
 
     shown = selectors.reactions_and_bookmarks(member, [post.pk for post in page])
     for post in page:
@@ -535,13 +543,14 @@ def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
     uploads = Uploads(request, owner=post)
     if request.method == "POST" and form.is_valid() and uploads.is_valid(form):
         try:
-            uploads.save_with(
-                lambda: actions.edit_post(
-                    editor=request.user,
-                    post=post,
-                    body=form.cleaned_data["body"],
-                    title=form.cleaned_data.get("title"),
-                )
+            # The files follow the edit: on the post at once, or on the review with the text.
+            actions.edit_post(
+                editor=request.user,
+                post=post,
+                body=form.cleaned_data["body"],
+                title=form.cleaned_data.get("title"),
+                add_files=uploads.pending,
+                drop_files=uploads.detach,
             )
         except (ValidationError, PermissionDenied) as error:
             _apply_errors(form, error)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments.actions import files
+from forum.actions import moderation
+from forum.actions import threads as thread_actions
+from forum.models import Review
 from tests.access import World, secret
 from tests.attachments.samples import png_bytes
 from tests.routes.tables import BAD, LOGIN, NOT_ALLOWED, NOT_FOUND, OK, Row
@@ -31,6 +34,12 @@ def _file_rows() -> list[Row]:
         *state("removed", "moderators", "outsider members"),
         *state("limited", "reader author moderators", "outsider foreigner"),
         *state("orphan", "author", "outsider foreigner reader moderators"),
+        # An edit waiting for review: its added file only for who sees the proposed text
+        # (the author, the moderators whose queue holds it); a file it would remove stays
+        # the post's until approval. Rejected: the added file is the uploader's orphan.
+        *state("proposed", "author moderators", "outsider foreigner reader"),
+        *state("proposed-removal", "members moderators", "outsider"),
+        *state("proposal-rejected", "author", "outsider foreigner reader moderators"),
         *state("chat", "members moderators", "outsider"),
         *state("chat-removed", "moderator staff", "outsider members chair"),
         # Direct messages (files built in tests/routes/conversations.py): the two
@@ -104,6 +113,32 @@ def build(world: World) -> None:
     ):
         found[state] = upload(people["author"], state, png_bytes(color=color), "photo.png")
         files.attach(member=people["author"], owner=post, uploads=[found[state]])
+    # Edits waiting for review (the author's posts are reviewed), on replies of their own.
+    parent = world.threads["published"].posts.get(number=1)
+    moderator, legal = people["moderator"], world.legal
+    # However many posts the author has by now, these edits wait (restored below).
+    review_until, legal.member_review_until = legal.member_review_until, None
+    legal.save(update_fields=["member_review_until"])
+    for state in ("proposed", "proposal-rejected"):
+        post = thread_actions.reply(author=people["author"], parent=parent, body=state)
+        moderation.approve(moderator=moderator, review=_open_review(post))
+        post.refresh_from_db()
+        kept = upload(people["author"], "proposed-removal" if state == "proposed" else "kept")
+        files.attach(member=people["author"], owner=post, uploads=[kept])
+        found[state] = upload(people["author"], state)
+        thread_actions.edit_post(
+            editor=people["author"],
+            post=post,
+            body=f"Edited {state}",
+            add_files=[found[state]],
+            drop_files=[kept.pk] if state == "proposed" else [],
+        )
+        if state == "proposed":
+            found["proposed-removal"] = kept
+        else:
+            moderation.reject(moderator=moderator, review=_open_review(post), reason="tone")
+    legal.member_review_until = review_until
+    legal.save(update_fields=["member_review_until"])
     world.objects.setdefault("file", {}).update(found)
 
 
@@ -118,3 +153,7 @@ def attach_marked(world: World, state: str, owner, member) -> None:
     found = upload(member, state)
     files.attach(member=member, owner=owner, uploads=[found])
     world.objects.setdefault("file", {})[state] = found
+
+
+def _open_review(post) -> Review:
+    return Review.objects.get(post=post, state=Review.State.OPEN)
