@@ -120,16 +120,24 @@ def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> Quer
 def search(viewer, query: Query, *, sort: str = "relevance", page: int = 1) -> Results:
     """Return page `page` of what `viewer` may find with `query` (one query)."""
     page = max(1, min(page, PAGES_MAX))
-    start = (page - 1) * PAGE_SIZE
+    hits, more = find(viewer, query, sort=sort, start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+    return Results(hits=hits, page=page, has_next=more and page < PAGES_MAX)
+
+
+def find(
+    viewer, query: Query, *, sort: str = "relevance", start: int = 0, count: int = PAGE_SIZE
+) -> tuple[list[Hit], bool]:
+    """Return `count` hits of what `viewer` may find with `query` from position `start`,
+    and whether more follow (one query). The search page and the API both read here."""
     # One query: SQLite's FTS5 join names the `search_entry` table, so the text match
     # stays in the query's base table (never a subquery, where it would be aliased).
     shown = matching_entries(viewer, query, sort=sort).select_related(
         "thread", "thread__group", "post", "meeting", "meeting__group", "message", "author"
     )
-    entries = list(shown[start : start + PAGE_SIZE + 1])
+    entries = list(shown[start : start + count + 1])
     tokens, prefixes = query.highlight()
-    hits = [_hit(entry, tokens, prefixes) for entry in entries[:PAGE_SIZE]]
-    return Results(hits=hits, page=page, has_next=len(entries) > PAGE_SIZE and page < PAGES_MAX)
+    hits = [_hit(entry, tokens, prefixes) for entry in entries[:count]]
+    return hits, len(entries) > count
 
 
 def _hit(entry: Entry, tokens: set[str], prefixes: set[str]) -> Hit:
