@@ -4,7 +4,7 @@ this database, one page of results with their snippets (one query per page)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
@@ -56,8 +56,13 @@ class Results:
 
 
 def _day_start(day: date) -> datetime:
-    """Midnight of `day` in the current (the reader's) time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    """Midnight of `day` in the current (the reader's) time zone; the calendar's first
+    and last days clamp to its ends in UTC (their midnight may lie outside it)."""
+    moment = timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QuerySet[Entry]:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import zoneinfo
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query
+from pydantic import WithJsonSchema
 
 from api import auth, presenters
 from api.endpoints.common import router
@@ -20,6 +22,17 @@ from search.query import PAGE_SIZE, PAGES_MAX, find
 
 # As far as the search page reaches (50 pages of 20): refine the query rather than page on.
 RESULTS_MAX = PAGE_SIZE * PAGES_MAX
+# A date as YYYY-MM-DD only (a bare number is no date); the search's own parsing says
+# when it is not a calendar day.
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def date_schema(description: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": DATE_PATTERN, "description": description}
+    )
+
+
 KINDS_PATTERN = r"^(threads|posts|chat)(,(threads|posts|chat))*$"
 
 
@@ -54,8 +67,16 @@ def search(
         str | None,
         Query(pattern=r"^[A-Za-z]{2}$", description="The author's country (ISO code)."),
     ] = None,
-    after: Annotated[date | None, Query(description="From this day (reader's zone).")] = None,
-    before: Annotated[date | None, Query(description="Before this day (excluded).")] = None,
+    after: Annotated[
+        str | None,
+        Query(pattern=DATE_PATTERN, description="From this day (your time zone)."),
+        date_schema("From this day (your time zone)."),
+    ] = None,
+    before: Annotated[
+        str | None,
+        Query(pattern=DATE_PATTERN, description="Before this day (excluded)."),
+        date_schema("Before this day (excluded)."),
+    ] = None,
     kinds: Annotated[
         str | None,
         Query(alias="in", pattern=KINDS_PATTERN, description="threads, posts, chat, or a list."),
@@ -77,21 +98,30 @@ def search(
             "group": group,
             "author": author,
             "country": country,
-            "after": after.isoformat() if after else None,
-            "before": before.isoformat() if before else None,
+            "after": after,
+            "before": before,
             "in": kinds,
         },
     )
     start = min(int(cursor), RESULTS_MAX) if cursor else 0
     count = max(0, min(limit, RESULTS_MAX - start))
-    hits, more = (
-        find(request.auth, query, sort=sort, start=start, count=count) if count else ([], False)
-    )
+    hits, more = [], False
+    if count:
+        # Dates are days in the token owner's zone, as on the search page.
+        with timezone.override(_zone(request.auth)):
+            hits, more = find(request.auth, query, sort=sort, start=start, count=count)
     more = more and start + count < RESULTS_MAX
     return {
         "items": [presenters.search_hit(hit) for hit in hits],
         "next_cursor": str(start + count) if more else None,
     }
+
+
+def _zone(member) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(member.time_zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None  # the server's zone
 
 
 def _query(text: str, filters: dict[str, str | None]) -> SearchQuery:

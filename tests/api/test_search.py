@@ -118,7 +118,13 @@ def test_a_query_that_cannot_run_answers_a_422_problem_saying_why(member, api_as
 
 def test_a_malformed_parameter_answers_a_422_problem(member, api_as):
     client = api_as(member)
-    for params in ({"sort": "oldest"}, {"in": "files"}, {"limit": 101}, {"q": "x" * 201}):
+    for params in (
+        {"sort": "oldest"},
+        {"in": "files"},
+        {"limit": 101},
+        {"q": "x" * 201},
+        {"before": "0"},
+    ):
         answer = client.get(SEARCH, {"q": "mining", **params})
         assert answer.status_code == 422, params
         assert answer["Content-Type"] == "application/problem+json"
@@ -134,3 +140,15 @@ def test_searches_count_against_the_read_limit(member, api_as, settings):
 
 def test_search_needs_the_read_scope(member, api_as):
     assert api_as(member, scopes=("write",)).get(SEARCH, {"q": "mining"}).status_code == 403
+
+
+def test_dates_at_the_ends_of_the_calendar_search_in_any_time_zone(
+    start_thread, make_member, legal, api_as
+):
+    for zone in ("Asia/Shanghai", "America/Los_Angeles"):
+        member = make_member(country="CN", groups=[legal], time_zone=zone)
+        client = api_as(member)
+        for params in ({"after": "0001-01-01"}, {"before": "0001-01-01"}):
+            assert client.get(SEARCH, params).status_code == 200, (zone, params)
+        for params in ({"after": "9999-12-31"}, {"before": "9999-12-31"}):
+            assert client.get(SEARCH, params).status_code == 200, (zone, params)
