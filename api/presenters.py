@@ -137,3 +137,16 @@ def review(r: Review, thread_data: dict) -> dict:
         "proposed_body_source": r.body_source if r.kind == Review.Kind.EDIT else "",
         "proposed_body_html": r.body_html if r.kind == Review.Kind.EDIT else "",
     }
+
+
+def search_hit(hit) -> dict:
+    """A search.query.Hit, which the search already took from what the reader may see."""
+    return {
+        "kind": hit.kind,
+        "url": hit.url,
+        "title": hit.title,
+        "group": hit.group.slug,
+        "author": member(hit.author),
+        "created_at": hit.created_at,
+        "snippet_html": str(hit.snippet),
+    }

@@ -62,6 +62,10 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
+class BadQuery(Exception):
+    """A search query that cannot run (too long, only exclusions, a bad filter value)."""
+
+
 class IdempotencyMismatch(Exception):
     """An `Idempotency-Key` already used with a different request."""
 
@@ -155,6 +159,16 @@ def install(api: NinjaAPI) -> None:
             _("Too many requests with this token; retry after %(seconds)d seconds.")
             % {"seconds": exc.retry_after},
             headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @api.exception_handler(BadQuery)
+    def bad_query(request, exc):
+        # 422 like any other text the forum refuses; `detail` says why, for the reader.
+        return problem(
+            request,
+            422,
+            str(exc),
+            errors=[{"loc": ["query", "q"], "msg": str(exc), "type": "search_query"}],
         )
 
     @api.exception_handler(IdempotencyMismatch)

@@ -184,6 +184,26 @@ class DecisionOut(Schema):
     approvals_required: int
 
 
+class SearchHitOut(Schema):
+    kind: Literal["thread", "post", "chat"] = Field(
+        description="A thread title, a post, or a meeting's chat message."
+    )
+    url: str
+    title: str = Field(description="The thread's title (the meeting's, for chat).")
+    group: str = Field(description="The working group's slug.")
+    author: MemberOut
+    created_at: UTCDateTime
+    snippet_html: str = Field(
+        description="Up to three fragments of the plain text around the matches, "
+        "HTML-escaped, the matches in <mark>."
+    )
+
+
+class SearchResults(Schema):
+    items: list[SearchHitOut]
+    next_cursor: str | None
+
+
 class GroupList(Schema):
     items: list[GroupOut]
     next_cursor: str | None

@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from api import problems
-from api.endpoints import common, moderating, reading, writing  # noqa: F401 - they register
+from api.endpoints import common, moderating, reading, searching, writing  # noqa: F401 - they register
 
 
 class ForumAPI(NinjaAPI):

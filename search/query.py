@@ -4,7 +4,7 @@ this database, one page of results with their snippets (one query per page)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
@@ -56,8 +56,13 @@ class Results:
 
 
 def _day_start(day: date) -> datetime:
-    """Midnight of `day` in the current (the reader's) time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    """Midnight of `day` in the current (the reader's) time zone; the calendar's first
+    and last days clamp to its ends in UTC (their midnight may lie outside it)."""
+    moment = timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QuerySet[Entry]:
@@ -120,16 +125,24 @@ def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> Quer
 def search(viewer, query: Query, *, sort: str = "relevance", page: int = 1) -> Results:
     """Return page `page` of what `viewer` may find with `query` (one query)."""
     page = max(1, min(page, PAGES_MAX))
-    start = (page - 1) * PAGE_SIZE
+    hits, more = find(viewer, query, sort=sort, start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+    return Results(hits=hits, page=page, has_next=more and page < PAGES_MAX)
+
+
+def find(
+    viewer, query: Query, *, sort: str = "relevance", start: int = 0, count: int = PAGE_SIZE
+) -> tuple[list[Hit], bool]:
+    """Return `count` hits of what `viewer` may find with `query` from position `start`,
+    and whether more follow (one query). The search page and the API both read here."""
     # One query: SQLite's FTS5 join names the `search_entry` table, so the text match
     # stays in the query's base table (never a subquery, where it would be aliased).
     shown = matching_entries(viewer, query, sort=sort).select_related(
         "thread", "thread__group", "post", "meeting", "meeting__group", "message", "author"
     )
-    entries = list(shown[start : start + PAGE_SIZE + 1])
+    entries = list(shown[start : start + count + 1])
     tokens, prefixes = query.highlight()
-    hits = [_hit(entry, tokens, prefixes) for entry in entries[:PAGE_SIZE]]
-    return Results(hits=hits, page=page, has_next=len(entries) > PAGE_SIZE and page < PAGES_MAX)
+    hits = [_hit(entry, tokens, prefixes) for entry in entries[:count]]
+    return hits, len(entries) > count
 
 
 def _hit(entry: Entry, tokens: set[str], prefixes: set[str]) -> Hit:

@@ -44,6 +44,9 @@ MEETINGS = "/api/v1/groups/{slug}/meetings"
 MEETING = "/api/v1/meetings/{id}"
 TRANSCRIPT = "/api/v1/meetings/{id}/transcript"
 QUEUE = "/api/v1/moderation/queue"
+# Filters only (no words): plain snippets, newest first, every entry the role may find.
+SEARCH = "/api/v1/search?in=threads,posts&sort=newest&limit=100"
+SEARCH_CHAT = "/api/v1/search?in=chat&limit=100"
 REVIEW = "/api/v1/moderation/reviews/{id}"
 REPLY = {"body": "A reply through the API."}
 EDIT = {"body": "Edited through the API."}
@@ -74,6 +77,38 @@ ROWS = [
     ApiRow("GET", MEETINGS, "legal", 200, "foreigner author chair", hides="limited-meeting"),
     ApiRow("GET", MEETINGS, "legal", 200, "reader moderator staff", shows="limited-meeting"),
     ApiRow("GET", MEETINGS, "missing", 404, "signed-in"),
+    # --- search: starts from the same rule as the token's owner; pending and rejected
+    # posts are never indexed, removed ones leave the index -------------------------------
+    ApiRow("GET", SEARCH, "-", 401, "anonymous"),
+    ApiRow(
+        "GET",
+        SEARCH,
+        "-",
+        200,
+        "outsider",
+        hides="published pending rejected limited locked removed moved moved-edit",
+    ),
+    ApiRow(
+        "GET",
+        SEARCH,
+        "-",
+        200,
+        "foreigner",
+        hides="limited pending rejected removed",
+        shows="published",
+    ),
+    ApiRow(
+        "GET",
+        SEARCH,
+        "-",
+        200,
+        "reader author",
+        hides="pending rejected removed",
+        shows="published limited locked moved-edit",
+    ),
+    ApiRow("GET", SEARCH, "-", 200, "moderators", hides="pending rejected", shows="limited"),
+    ApiRow("GET", SEARCH_CHAT, "-", 200, "outsider foreigner author chair", hides="limited-chat"),
+    ApiRow("GET", SEARCH_CHAT, "-", 200, "members moderators", hides="limited-chat"),
     # --- a thread and its posts --------------------------------------------------------
     ApiRow("GET", THREAD, "published", 401, "anonymous"),
     ApiRow("GET", THREAD, "published", 404, "outsider"),

@@ -16,6 +16,7 @@ from tests.servers import ROOT, DaphneServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("API_FUZZ_EXAMPLES", "25")
 
 
@@ -38,6 +39,8 @@ def schemathesis(server: DaphneServer, token: str, report: Path) -> subprocess.C
     return subprocess.run(
         [
             str(Path(sys.executable).with_name("schemathesis")),
+            "--config-file",
+            str(CONFIG),
             "run",
             f"{server.url}/api/v1/openapi.json",
             "--checks",

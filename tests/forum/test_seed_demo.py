@@ -66,3 +66,38 @@ def test_demo_meeting_is_scheduled_once_and_a_demo_chair_can_start_it(db):
     chair = Member.objects.get(email="chair.zm@demo.example")
     meetings.start_meeting(member=chair, meeting=meeting)
     assert Meeting.objects.get().state == "live"
+
+
+def test_seed_demo_adds_one_demo_webhook_that_logs_refused_attempts_and_retries(db, monkeypatch):
+    import socket
+    from urllib.parse import urlsplit
+
+    from webhooks import crypto, network
+    from webhooks.actions import deliveries
+    from webhooks.models import Attempt, Delivery, DeliveryState, Endpoint, Format
+
+    seed()
+    seed()
+    endpoint = Endpoint.objects.get()
+    assert endpoint.group.slug == "legal-policy"
+    assert endpoint.format == Format.STANDARD and endpoint.enabled
+    assert endpoint.name.startswith("Demo ")
+    url = urlsplit(crypto.decrypt(endpoint.url_encrypted))
+    assert url.scheme == "https" and url.hostname.endswith(".invalid")
+    # The demo threads of the group were delivered to it, once (the second seed adds none).
+    queued = Delivery.objects.filter(endpoint=endpoint, event_type="thread.created")
+    assert queued.count() >= 1
+    delivery = queued.order_by("pk").first()
+
+    def no_such_name(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(network.socket, "getaddrinfo", no_such_name)
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    deliveries.attempt(delivery.message_id)
+    delivery.refresh_from_db()
+    attempt = Attempt.objects.get(delivery=delivery)
+    assert attempt.outcome == Attempt.Outcome.REFUSED
+    assert "resolve" in attempt.detail
+    assert delivery.state == DeliveryState.PENDING and delivery.failures == 1
+    assert delivery.next_attempt_at > attempt.started_at

@@ -72,6 +72,7 @@ URLS: dict[str, list[Row]] = {
     "api_v1:list_groups": _bearer_only("GET", "-"),
     "api_v1:list_inbox": _bearer_only("GET", "-"),
     "api_v1:list_queue": _bearer_only("GET", "-"),
+    "api_v1:search": _bearer_only("GET", "-"),
     "api_v1:list_threads": _bearer_only("GET", "legal"),
     "api_v1:create_thread": _bearer_only("POST", "legal"),
     "api_v1:list_meetings": _bearer_only("GET", "legal"),

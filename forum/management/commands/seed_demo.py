@@ -191,6 +191,35 @@ def seed_meeting() -> None:
     )
 
 
+# Under the reserved .invalid domain (RFC 6761): every delivery is attempted, refused
+# at DNS, logged and retried on the schedule, so a chair sees attempts and retries in
+# the endpoint's log. docs/webhooks.md says how to point it at a real receiver.
+DEMO_WEBHOOK = {
+    "group": "legal-policy",
+    "chair": "chair.cn@demo.example",
+    "name": "Demo endpoint (example only, receives nothing)",
+    "url": "https://receiver.demo.invalid/webhooks/forum",
+}
+
+
+def seed_webhook() -> None:
+    """Add the demo Standard Webhooks endpoint to the legal-policy group once, as its
+    chair, before the demo threads so that their events are delivered to it."""
+    from webhooks.actions import endpoints as actions
+    from webhooks.models import Endpoint, Format
+
+    group = WorkingGroup.objects.get(slug=DEMO_WEBHOOK["group"])
+    if Endpoint.objects.filter(group=group, name=DEMO_WEBHOOK["name"]).exists():
+        return
+    actions.create_endpoint(
+        actor=Member.objects.get(email=DEMO_WEBHOOK["chair"]),
+        group=group,
+        name=DEMO_WEBHOOK["name"],
+        url=DEMO_WEBHOOK["url"],
+        format_=Format.STANDARD,
+    )
+
+
 def seed_conversation() -> None:
     """Start the demo conversation once: a Zambian member asks a Chinese member."""
     from conversations.actions import messages as actions
@@ -276,6 +305,7 @@ class Command(BaseCommand):
                 defaults={"verified": True, "primary": True},
             )
             rows.append((staff.email, "staff", "CN", "*"))
+        seed_webhook()
         seed_threads()
         seed_meeting()
         seed_conversation()
