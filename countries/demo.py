@@ -12,6 +12,7 @@ from accounts.models import Member
 from countries.actions import assessments as actions
 from countries.actions.assessments import LevelInput, SourceInput
 from countries.models import Assessment, Dimension
+from countries.reference import ensure_countries
 
 DEMO = "Demo, not a real assessment."
 # (country, assessor, approver, [(date, {dimension: level}, trend)]): oldest first.
@@ -124,9 +125,28 @@ def seed_notes() -> None:
         _approve_as_demo_moderator(thread.posts.get())
 
 
+def ensure_dimensions() -> None:
+    """Bring back the dimensions and their level definitions (a flushed database has
+    none: a data migration fills them)."""
+    from countries.dimensions import DIMENSIONS
+    from countries.models import LevelDefinition
+
+    for position, (code, name, description, levels) in enumerate(DIMENSIONS):
+        dimension, _created = Dimension.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "description": description, "position": position},
+        )
+        for level, text in levels.items():
+            LevelDefinition.objects.get_or_create(
+                dimension=dimension, level=level, defaults={"text": text}
+            )
+
+
 def seed() -> None:
     """Seed the demo assessments and notes once."""
     if not Member.objects.filter(Q(email="trusted.ke@demo.example")).exists():
         return
+    ensure_countries()
+    ensure_dimensions()
     seed_assessments()
     seed_notes()

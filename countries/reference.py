@@ -60,3 +60,20 @@ def partner_choices() -> list[tuple[str, str]]:
     """Return (code, name) for the partner countries only, by name."""
     partners = partner_codes()
     return [pair for pair in country_choices() if pair[0] in partners]
+
+
+def ensure_countries() -> None:
+    """Bring back the country rows if the table is empty (a flushed database).
+
+    The data migration fills the table; `flush` (transactional tests) empties it, and
+    whatever links to countries (organizations' countries of operation) needs the rows.
+    """
+    from countries.models import Country
+
+    if Country.objects.exists():
+        return
+    Country.objects.bulk_create(
+        [Country(code=code, partner=code in FOUNDING_PARTNERS) for code, _name in iso_countries],
+        ignore_conflicts=True,
+    )
+    forget_partners()

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Member, Organization
+from countries.reference import ensure_countries
 from projects.actions import dockings, listings
-from projects.models import Listing, ListingReview, Offer, Sector
+from projects.models import BUILT_IN_SECTORS, Listing, ListingReview, Offer, Sector
 
 DEMO_ORGS = {
     # organization name: (sectors, countries of operation, offers)
@@ -186,6 +187,16 @@ def seed_projects() -> int:
     if Listing.objects.filter(demo=True).exists():
         return 0
     with transaction.atomic():
+        # The sectors and countries come from data migrations; a flushed database
+        # (transactional tests) has none, so the demo brings back what it uses.
+        ensure_countries()
+        Sector.objects.bulk_create(
+            [
+                Sector(slug=slug, name=name, position=position)
+                for position, (slug, name) in enumerate(BUILT_IN_SECTORS)
+            ],
+            ignore_conflicts=True,
+        )
         for name, (sectors, countries, offers) in DEMO_ORGS.items():
             org = Organization.objects.filter(name=name).first()
             if org is None:

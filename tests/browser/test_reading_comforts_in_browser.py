@@ -95,7 +95,7 @@ def test_a_thread_opens_at_the_first_unread_post(new_page, member, other_country
     row.locator("a.title").click()
     page.wait_for_url(re.compile(r"#new$"))
     top = page.evaluate("document.getElementById('new').getBoundingClientRect().top")
-    assert 0 <= top < 200, top
+    assert -1 < top < 200, top  # at the top of the window (layout may leave a fraction)
     assert page.locator("#new + article.post .body").inner_text() == "New reply 0"
     shot(page, "thread-opens-at-first-unread")
 
