@@ -96,7 +96,8 @@ def test_a_listing_goes_to_a_signed_agreement(new_page):
     zm.wait_for_selector("#contact >> text=wang.fang@example.cn")
     assert partner.email in lister.locator("#contact").inner_text()
 
-    # The ZM member proposes two times, in Lusaka time.
+    # The ZM member proposes two times, in Lusaka time (once the live updates have settled).
+    zm.wait_for_load_state("networkidle")
     day = timezone.localdate() + timedelta(days=5)
     zm.fill("input[name=slot1]", f"{day.isoformat()}T10:00")
     zm.fill("input[name=slot2]", f"{(day + timedelta(days=1)).isoformat()}T11:00")

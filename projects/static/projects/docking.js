@@ -9,6 +9,19 @@
   // Read by tests and by anyone curious: "connecting", then "live".
   window.dockingLive = { state: "connecting", updates: 0 };
 
+  // A part where the member has typed something is left as it is: replacing
+  // it would lose their input (the next update, or their own submit, refreshes it).
+  function edited(part) {
+    var fields = part.querySelectorAll("textarea, input");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      var typed = f.tagName === "TEXTAREA" ||
+        /^(text|search|email|url|tel|number|date|time|datetime-local)$/.test(f.type);
+      if (typed && f.value !== f.defaultValue) return true;
+    }
+    return false;
+  }
+
   function refresh() {
     fetch(window.location.href, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
@@ -18,7 +31,7 @@
         var fresh = doc.querySelectorAll("[data-docking-live]");
         parts = document.querySelectorAll("[data-docking-live]");
         for (var i = 0; i < parts.length && i < fresh.length; i++) {
-          parts[i].innerHTML = fresh[i].innerHTML;
+          if (!edited(parts[i])) parts[i].innerHTML = fresh[i].innerHTML;
         }
         window.dockingLive.updates += 1;
         document.dispatchEvent(new CustomEvent("docking:updated"));
