@@ -18,7 +18,6 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -308,10 +307,7 @@ def post_fragment(request: HttpRequest, pk: int) -> HttpResponse:
         shown.reactions.get(post.pk, []),
         post.pk in shown.bookmarks,
     )
-    thread_views.prepare_posts(page)
-    html = render_to_string(
-        "forum/_post.html", {"post": post, "view": view, "max_depth": 6}, request=request
-    )
-    response = HttpResponse(html)
+    thread_views.render_posts(request, page, view)
+    response = HttpResponse(post.html)
     response["Cache-Control"] = "private, no-store"
     return response

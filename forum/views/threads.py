@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
@@ -15,8 +18,12 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseRedirect,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
@@ -300,34 +307,39 @@ def add_files(member, page) -> None:
     attachment_visibility.with_proposed_files(member, page)
 
 
+def _post_data(post: Post) -> tuple:
+    """Everything one post's fragment shows, as plain values: the page's ETag and the
+    key of the post's cached fragment."""
+    review = post.my_review
+    return (
+        post.pk,
+        post.number,
+        post.depth,
+        post.path,
+        post.status,
+        post.created_at,
+        post.edited_at,
+        post.removed_reason,
+        post.body_html,
+        post.parent_id,
+        post.parent.author.display_name if post.parent_id else None,
+        (post.author_id, post.author.handle, post.author.display_name, str(post.author.country)),
+        post.may,
+        review
+        and (review.pk, review.state, review.kind, review.reason, review.note, review.body_html),
+        [
+            (a.pk, a.name, a.blob.kind, a.blob.size, a.blob.described_at, a.blob.pages)
+            for a in post.files
+        ],
+        post.author.avatar_version,
+        post.shown_reactions,
+        post.bookmarked,
+    )
+
+
 def _page_data(context: dict[str, object]) -> tuple:
     """Everything the thread page shows, as plain values for its ETag."""
     thread, page = context["thread"], context["page"]
-    posts = []
-    for post in page:
-        review = post.my_review
-        posts.append(
-            (
-                post.pk,
-                post.number,
-                post.depth,
-                post.path,
-                post.status,
-                post.created_at,
-                post.edited_at,
-                post.removed_reason,
-                post.body_html,
-                post.parent_id,
-                post.parent.author.display_name if post.parent_id else None,
-                (post.author.handle, post.author.display_name, str(post.author.country)),
-                post.may,
-                review and (review.pk, review.state, review.kind, review.reason, review.note),
-                [(a.pk, a.name, a.blob.described_at, a.blob.pages) for a in post.files],
-                post.author.avatar_version,
-                post.shown_reactions,
-                post.bookmarked,
-            )
-        )
     return (
         (thread.pk, thread.title, thread.audience, thread.pinned, thread.locked),
         (thread.slow_mode_seconds, thread.last_activity_at, thread.stream_seq),
@@ -337,8 +349,50 @@ def _page_data(context: dict[str, object]) -> tuple:
         context["first_unread"],
         (context["moderator"], context["role"], context["inbox_unread"], context["theme"]),
         [(group.slug, group.name) for group in context["nav_groups"]],
-        posts,
+        [_post_data(post) for post in page],
     )
+
+
+# What a post's fragment is rendered from, for the key of its cached copy.
+POST_TEMPLATES = ("forum/_post.html", "forum/_reactions.html", "attachments/_files.html")
+POST_CACHE_SECONDS = 24 * 3600
+
+
+def render_posts(request: HttpRequest, posts, view: str) -> None:
+    """Give each of `posts` (prepared as the thread page prepares them) its rendered
+    fragment, `post.html`.
+
+    A fragment is cached under a digest of everything it shows (`_post_data`, the view,
+    the reader's language and zone, the release of its templates and translations), so
+    two readers share a copy only when their copies would be the same, and any change to
+    the post, to what the reader may do with it or to its reactions makes a new key.
+    A removed post shown to a moderator carries their CSRF token: never cached.
+    """
+    release = etags.release(POST_TEMPLATES, ())
+    reader = (translation.get_language(), timezone.get_current_timezone_name(), view, release)
+    keys: dict[int, str] = {}
+    for post in posts:
+        if not (post.status == "removed" and post.may.moderate):
+            digest = hashlib.blake2b(repr((reader, _post_data(post))).encode(), digest_size=20)
+            keys[post.pk] = "post-html:" + digest.hexdigest()
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    missing = [post for post in posts if keys.get(post.pk) not in cached]
+    prepare_posts(missing)
+    template = get_template("forum/_post.html")
+    fresh = {}
+    for post in posts:
+        key = keys.get(post.pk)
+        if key in cached:
+            post.html = mark_safe(cached[key])  # noqa: S308 (rendered by our template)
+            continue
+        context = {"post": post, "view": view, "max_depth": 6}
+        if key is None:
+            context["csrf_token"] = get_token(request)
+        post.html = template.render(context)
+        if key is not None:
+            fresh[key] = str(post.html)
+    if fresh:
+        cache.set_many(fresh, POST_CACHE_SECONDS)
 
 
 def _first_unread(thread: Thread, posts: QuerySet[Post]) -> Post | None:
@@ -441,7 +495,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     )
     if (response := etags.not_modified(request, etag)) is not None:
         return response
-    prepare_posts(page)
+    render_posts(request, page, view)
     return etags.mark(render(request, "forum/thread.html", context), etag)
 
 

@@ -139,3 +139,84 @@ def test_the_same_viewer_signed_in_again_gets_fresh_form_tokens(busy_thread, mem
     second = client_for(member)
     response = second.get(busy_thread.get_absolute_url(), headers={"if-none-match": etag})
     assert response.status_code == 200
+
+
+# --- rendered posts, cached by what they show ------------------------------------------
+
+
+def _article(html: str, number: int) -> str:
+    start = html.index(f'<article id="p{number}"')
+    return html[start : html.index("</article>", start) + len("</article>")]
+
+
+def _posts(html: str) -> str:
+    start = html.index('<div class="posts"')
+    return html[start : html.index('<p id="live-typing"', start)]
+
+
+def test_a_cached_post_fragment_is_what_a_fresh_render_shows(busy_thread, member_client):
+    from django.core.cache import cache
+
+    cache.clear()
+    cold = _posts(member_client.get(busy_thread.get_absolute_url()).content.decode())
+    assert cold.count("<article ") == 20
+    warm = _posts(member_client.get(busy_thread.get_absolute_url()).content.decode())
+    assert warm == cold  # the second visit reads every post from the cache
+
+
+def test_an_edit_shows_at_once_although_the_old_fragment_is_cached(busy_thread, member, client):
+    page_client = client_for(member)
+    mine = busy_thread.posts.filter(author=member, status="published").order_by("number").first()
+    assert "Old words" not in page_client.get(busy_thread.get_absolute_url()).content.decode()
+    actions.edit_post(editor=member, post=mine, body="New words")
+    html = page_client.get(busy_thread.get_absolute_url()).content.decode()
+    assert "New words" in _article(html, mine.number)
+
+
+def test_readers_with_other_rights_never_share_a_fragment(
+    busy_thread, member, other_country_member, moderator
+):
+    mine = busy_thread.posts.filter(author=member, status="published").order_by("number").first()
+    url = busy_thread.get_absolute_url()
+    as_author = _article(client_for(member).get(url).content.decode(), mine.number)
+    as_reader = _article(client_for(other_country_member).get(url).content.decode(), mine.number)
+    as_moderator = _article(client_for(moderator).get(url).content.decode(), mine.number)
+    assert reverse("post_edit", args=[mine.pk]) in as_author
+    assert reverse("post_edit", args=[mine.pk]) not in as_reader
+    assert reverse("post_remove", args=[mine.pk]) in as_moderator
+    assert reverse("post_remove", args=[mine.pk]) not in as_author + as_reader
+
+
+def test_a_removed_post_shown_to_moderators_carries_each_ones_own_csrf_token(
+    busy_thread, moderator, make_member
+):
+    import re
+
+    from django.test import Client
+
+    second = make_member(groups=[busy_thread.group], role="moderator", mfa=True)
+    removed = busy_thread.posts.get(number=4)
+    url = busy_thread.get_absolute_url()
+    restore = reverse("post_restore", args=[removed.pk])
+    for who in (moderator, second):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(who)
+        html = _article(client.get(url).content.decode(), removed.number)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        response = client.post(restore, {"csrfmiddlewaretoken": token})
+        assert response.status_code in (302, 303)
+        removed.refresh_from_db()
+        assert removed.status == "published"
+        actions.remove_post(moderator=moderator, post=removed, reason="Off topic again")
+
+
+def test_the_post_cache_answers_in_each_readers_language(busy_thread, member):
+    url = busy_thread.get_absolute_url()
+    member.language = "fr"
+    member.save(update_fields=["language"])
+    french = client_for(member).get(url).content.decode()
+    member.language = "en"
+    member.save(update_fields=["language"])
+    english = client_for(member).get(url).content.decode()
+    assert "Répondre" in french and ">Reply<" not in french
+    assert ">Reply<" in english
