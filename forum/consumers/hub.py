@@ -43,6 +43,9 @@ PRESENCE_COALESCE_SECONDS = 1.0
 # socket's presence costs a bounded number of bytes however many are online (and N
 # members connecting at once cost O(N) bytes in all, not O(N²)).
 PRESENCE_LIST_MAX = 50
+# Past PRESENCE_LIST_MAX only the count changes, and it goes to every socket on the
+# stream: during a reconnect storm, at most this often (the last count always arrives).
+PRESENCE_COUNT_SECONDS = 5.0
 # Each process tells the others who is online here this often, so a process that joins
 # late or missed a message catches up; what a process has not said for
 # PRESENCE_EXPIRY_SECONDS (it died, or lost its channel layer) is taken as gone.
@@ -120,6 +123,8 @@ class Hub:
         self.profiles: dict[int, dict] = {}
         self.seen: dict[str, int] = {}
         self.announced: dict[str, set[int]] = {}
+        # When each stream's subscribers were last sent a count-only frame (loop time).
+        self.count_sent: dict[str, float] = {}
         # Local members who came or went since the last flush, still to tell other processes.
         self.outgoing: dict[str, dict[int, bool]] = defaultdict(dict)
         self.presence_flush: dict[str, asyncio.Task] = {}
@@ -255,6 +260,7 @@ class Hub:
                 self.heard.pop(stream_key, None)
                 self.seen.pop(stream_key, None)
                 self.announced.pop(stream_key, None)
+                self.count_sent.pop(stream_key, None)
                 if self.outgoing.get(stream_key):
                     # The last local socket left: tell the other processes now.
                     await self._quietly(self._send_outgoing(stream_key))
@@ -346,17 +352,17 @@ class Hub:
     def _presence_frame(data: dict) -> str:
         return json.dumps({"type": "presence", "data": data}, separators=(",", ":"))
 
-    def _presence_changed(self, stream_key: str) -> None:
+    def _presence_changed(self, stream_key: str, delay: float | None = None) -> None:
         """Send who joined and left since the last delta, once the burst has settled."""
         if stream_key not in self.streams or stream_key in self.presence_flush:
             return
         self.presence_flush[stream_key] = asyncio.get_running_loop().create_task(
-            self._flush_presence(stream_key)
+            self._flush_presence(stream_key, PRESENCE_COALESCE_SECONDS if delay is None else delay)
         )
 
-    async def _flush_presence(self, stream_key: str) -> None:
+    async def _flush_presence(self, stream_key: str, delay: float) -> None:
         try:
-            await asyncio.sleep(PRESENCE_COALESCE_SECONDS)
+            await asyncio.sleep(delay)
         finally:
             self.presence_flush.pop(stream_key, None)
         try:
@@ -367,10 +373,18 @@ class Hub:
             return
         online = self._online(stream_key)
         before = self.announced.get(stream_key, set())
-        self.announced[stream_key] = set(online)
         if online.keys() == before:
             return
+        now = asyncio.get_running_loop().time()
+        if len(online) > PRESENCE_LIST_MAX and len(before) > PRESENCE_LIST_MAX:
+            # Only the count changed: not more often than PRESENCE_COUNT_SECONDS.
+            wait = self.count_sent.get(stream_key, -PRESENCE_COUNT_SECONDS) - now
+            if wait + PRESENCE_COUNT_SECONDS > 0:
+                self._presence_changed(stream_key, delay=wait + PRESENCE_COUNT_SECONDS)
+                return
+        self.announced[stream_key] = set(online)
         if len(online) > PRESENCE_LIST_MAX:
+            self.count_sent[stream_key] = now
             data: dict = {"count": len(online)}
         elif len(before) > PRESENCE_LIST_MAX:
             data = self._snapshot(sorted(online.values(), key=_by_name))  # listable again

@@ -349,3 +349,38 @@ async def test_joining_while_the_channel_layer_is_down_keeps_the_socket(monkeypa
     for task in (hub.task, hub.reconciler):
         if task is not None:
             task.cancel()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_past_the_list_limit_count_frames_are_spaced_and_the_last_count_arrives(
+    monkeypatch,
+):
+    """During a long reconnect storm, sockets on a crowded stream get the count at most
+    every PRESENCE_COUNT_SECONDS (not every coalescing tick), and the final count still
+    arrives once the storm ends."""
+    import json
+
+    from forum.consumers import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "PRESENCE_COALESCE_SECONDS", 0.05)
+    monkeypatch.setattr(hub_module, "PRESENCE_COUNT_SECONDS", 0.6)
+    hub = Hub()
+    observer = Recorder(1)
+    await hub.join("group:1", observer)
+    crowd = [Recorder(n) for n in range(2, 2 * hub_module.PRESENCE_LIST_MAX + 2)]
+    await asyncio.gather(*(hub.join("group:1", s) for s in crowd))
+    await asyncio.sleep(0.3)
+    before_storm = len(observer.pushed)
+    waves = 12  # a wave of joins every 0.1 s for 1.2 s: 12 coalescing ticks
+    for wave in range(waves):
+        late = [Recorder(1000 + 10 * wave + n) for n in range(10)]
+        await asyncio.gather(*(hub.join("group:1", s) for s in late))
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    for task in (hub.task, hub.reconciler):
+        if task is not None:
+            task.cancel()
+    during = observer.pushed[before_storm:]
+    assert 1 <= len(during) <= 4  # about 1.2 s / 0.6 s, not 12
+    last = json.loads(during[-1])["data"]
+    assert last == {"count": 1 + len(crowd) + 10 * waves}
