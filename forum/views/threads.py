@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Window
 from django.forms import Form
 from django.http import (
     Http404,
@@ -234,8 +234,7 @@ def _posts_page(posts: QuerySet[Post], number: str | None) -> Page:
 
     def rows(page_number: int) -> list[Post]:
         start = (max(page_number, 1) - 1) * POSTS_PER_PAGE
-        total = posts.order_by().values("thread").annotate(n=Count("pk")).values("n")
-        counted = posts.annotate(total=Subquery(total))
+        counted = posts.annotate(total=Window(Count("pk")))  # over all rows, before LIMIT
         return list(counted[start : start + POSTS_PER_PAGE])
 
     found = rows(wanted)
