@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import BooleanField, Func, Q, QuerySet
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, RawSQL
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -68,7 +68,13 @@ def _day_start(day: date) -> datetime:
 def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QuerySet[Entry]:
     """Return the entries `viewer` may read that match `query`, in `sort` order.
 
-    Not for use as a subquery on SQLite: its FTS5 join names the `search_entry` table."""
+    Not for use as a subquery on SQLite: its FTS5 join names the `search_entry` table
+    (`text_match` is the form that nests)."""
+    return _matched_in_order(filtered_entries(viewer, query), query, sort)
+
+
+def filtered_entries(viewer, query: Query) -> QuerySet[Entry]:
+    """Return the entries `viewer` may read that pass `query`'s filters (no text)."""
     entries = searchable_entries(viewer)
     if query.group:
         entries = entries.filter(
@@ -84,7 +90,27 @@ def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QueryS
         entries = entries.filter(created_at__lt=_day_start(query.before))
     if query.kinds:
         entries = entries.filter(kind__in=sorted(KIND_OF[kind] for kind in query.kinds))
-    return _matched_in_order(entries, query, sort)
+    return entries
+
+
+def text_match(query: Query) -> Q:
+    """`query`'s text match as a condition that also holds inside a subquery."""
+    if connection.vendor == "postgresql":
+        return Q(_document_matches(query))
+    matching = RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [query.fts5()])
+    return Q(pk__in=matching)
+
+
+def _document_matches(query: Query) -> Func:
+    tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
+    document = Col(Entry._meta.db_table, DOCUMENT)
+    return Func(
+        document,
+        tsquery,
+        template="%(expressions)s",
+        arg_joiner=" @@ ",
+        output_field=BooleanField(),
+    )
 
 
 def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> QuerySet[Entry]:
@@ -92,18 +118,10 @@ def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> Quer
     ranked = query.has_text and sort == "relevance"
     if query.has_text:
         if connection.vendor == "postgresql":
-            tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
-            document = Col(Entry._meta.db_table, DOCUMENT)
-            entries = entries.filter(
-                Func(
-                    document,
-                    tsquery,
-                    template="%(expressions)s",
-                    arg_joiner=" @@ ",
-                    output_field=BooleanField(),
-                )
-            )
+            entries = entries.filter(_document_matches(query))
             if ranked:
+                tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
+                document = Col(Entry._meta.db_table, DOCUMENT)
                 entries = entries.annotate(
                     rank=SearchRank(document, tsquery, weights=RANK_WEIGHTS, cover_density=True)
                 ).order_by("-rank", "-created_at", "-pk")
