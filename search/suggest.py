@@ -44,9 +44,10 @@ def did_you_mean(viewer, query: Query | None) -> str | None:
     the corrected query's check)."""
     if query is None or not (viewer and viewer.is_authenticated):
         return None
+    places = [*query.places, *[None] * (len(query.terms) - len(query.places))]
     typed = {
         i: correctable_token(term)
-        for i, (term, place) in enumerate(zip(query.terms, query.places, strict=True))
+        for i, (term, place) in enumerate(zip(query.terms, places, strict=False))
         if place is not None
     }
     if not typed:
