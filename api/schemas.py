@@ -202,6 +202,10 @@ class SearchHitOut(Schema):
 class SearchResults(Schema):
     items: list[SearchHitOut]
     next_cursor: str | None
+    did_you_mean: str | None = Field(
+        description="When the first page is empty: a corrected query line (`q`) that "
+        "finds something you may read, or null."
+    )
 
 
 class GroupList(Schema):

@@ -79,8 +79,13 @@ def database(url: str | None, base_dir: Path) -> dict[str, object]:
         options["transaction_mode"] = "IMMEDIATE"
     elif config["ENGINE"] == "django.db.backends.postgresql":
         if env_bool("DB_PGBOUNCER", False):
+            # PgBouncer refuses startup options: set jit = off on the server instead.
             config["DISABLE_SERVER_SIDE_CURSORS"] = True
         else:
+            # No JIT: the forum's queries are short, and a search's estimated cost (its
+            # visibility subqueries) passes JIT's thresholds, where compiling took
+            # seconds for a query that runs in milliseconds (docs/benchmarks.md).
+            options["options"] = "-c jit=off"
             pool_max = env_int("DB_POOL_MAX", 10)
             if pool_max and has_connection_pool():
                 options["pool"] = {

@@ -155,6 +155,10 @@ class Query:
     before: date | None = None
     after: date | None = None
     kinds: set[str] = field(default_factory=set)
+    # The query line as typed, and for each of `terms` where in it a word stands that
+    # a "did you mean" may correct (a bare word of one Latin or Arabic token), or None.
+    text: str = ""
+    places: list[tuple[int, int] | None] = field(default_factory=list)
 
     @property
     def has_text(self) -> bool:
@@ -253,7 +257,7 @@ def parse(text: str) -> Query:
             _("A search can be at most %(max)d characters (this one has %(n)d).")
             % {"max": QUERY_MAX, "n": len(text)}
         )
-    query = Query()
+    query = Query(text=text)
     for part in _PART.finditer(text):
         key = (part["key"] or "").lower()
         value = part["quoted"] if part["quoted"] is not None else part["bare"]
@@ -265,7 +269,12 @@ def parse(text: str) -> Query:
         match = match_for(value, phrase=part["quoted"] is not None)
         if match is None:
             continue
-        (query.excluded if part["neg"] else query.terms).append(match)
+        if part["neg"]:
+            query.excluded.append(match)
+            continue
+        query.terms.append(match)
+        correctable = not key and part["bare"] is not None and correctable_token(match)
+        query.places.append(part.span("bare") if correctable else None)
     if len(query.terms) + len(query.excluded) > TERMS_MAX:
         raise QueryError(
             _("A search can have at most %(max)d words and phrases.") % {"max": TERMS_MAX}
@@ -298,6 +307,58 @@ def apply_filter(query: Query, key: str, value: str) -> None:
         if unknown:
             raise QueryError(_("in: expects threads, posts or chat."))
         query.kinds |= kinds
+
+
+# --- "did you mean" -----------------------------------------------------------------
+
+CORRECT_MIN = 3  # shorter words are not corrected (and not in the term vocabulary)
+
+
+def correctable_token(match: Match) -> str | None:
+    """Return the token of a query word that a correction may replace: one Latin or
+    Arabic token (no Han: its characters and bigrams have no spelling), not a prefix,
+    at least CORRECT_MIN long; None otherwise."""
+    token = match.alternatives[0]
+    if match.prefix or len(token) != 1:
+        return None
+    word = token[0]
+    if len(word) < CORRECT_MIN or is_han(word) or word.isdecimal():
+        return None
+    return word
+
+
+def max_edits(word: str) -> int:
+    """How far a correction may be from `word`: one edit up to five letters, else two."""
+    return 1 if len(word) <= 5 else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """The optimal-string-alignment distance between `a` and `b` (insertions, deletions,
+    substitutions, adjacent transpositions), or `limit + 1` once it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def corrected_text(query: Query, replacements: dict[int, str]) -> str:
+    """Return the query line with the words at `replacements`' term positions replaced."""
+    text = query.text
+    spans = sorted(((query.places[i], word) for i, word in replacements.items()), reverse=True)
+    for (start, end), word in spans:
+        text = text[:start] + word + text[end:]
+    return text
 
 
 # --- snippets ------------------------------------------------------------------------

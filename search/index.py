@@ -7,7 +7,7 @@ import html
 from collections.abc import Callable, Iterator
 from itertools import islice
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.html import strip_tags
 
@@ -151,6 +151,10 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
     done = 0
     with transaction.atomic():
         Entry.objects.all().delete()
+        if connection.vendor == "postgresql":
+            # The term vocabulary starts afresh too (its trigger refills it below).
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM search_term")
         for entries in (_title_entries(), _post_entries(), _chat_entries()):
             while batch := list(islice(entries, REBUILD_BATCH)):
                 Entry.objects.bulk_create(batch)

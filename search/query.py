@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Func, Q, QuerySet
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, RawSQL
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -68,7 +69,13 @@ def _day_start(day: date) -> datetime:
 def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QuerySet[Entry]:
     """Return the entries `viewer` may read that match `query`, in `sort` order.
 
-    Not for use as a subquery on SQLite: its FTS5 join names the `search_entry` table."""
+    Not for use as a subquery on SQLite: its FTS5 join names the `search_entry` table
+    (`text_match` is the form that nests)."""
+    return _matched_in_order(filtered_entries(viewer, query), query, sort)
+
+
+def filtered_entries(viewer, query: Query) -> QuerySet[Entry]:
+    """Return the entries `viewer` may read that pass `query`'s filters (no text)."""
     entries = searchable_entries(viewer)
     if query.group:
         entries = entries.filter(
@@ -84,7 +91,27 @@ def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QueryS
         entries = entries.filter(created_at__lt=_day_start(query.before))
     if query.kinds:
         entries = entries.filter(kind__in=sorted(KIND_OF[kind] for kind in query.kinds))
-    return _matched_in_order(entries, query, sort)
+    return entries
+
+
+def text_match(query: Query) -> Q:
+    """`query`'s text match as a condition that also holds inside a subquery."""
+    if connection.vendor == "postgresql":
+        return Q(_document_matches(query))
+    matching = RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [query.fts5()])
+    return Q(pk__in=matching)
+
+
+def _document_matches(query: Query) -> Func:
+    tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
+    document = Col(Entry._meta.db_table, DOCUMENT)
+    return Func(
+        document,
+        tsquery,
+        template="%(expressions)s",
+        arg_joiner=" @@ ",
+        output_field=BooleanField(),
+    )
 
 
 def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> QuerySet[Entry]:
@@ -92,18 +119,10 @@ def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> Quer
     ranked = query.has_text and sort == "relevance"
     if query.has_text:
         if connection.vendor == "postgresql":
-            tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
-            document = Col(Entry._meta.db_table, DOCUMENT)
-            entries = entries.filter(
-                Func(
-                    document,
-                    tsquery,
-                    template="%(expressions)s",
-                    arg_joiner=" @@ ",
-                    output_field=BooleanField(),
-                )
-            )
+            entries = entries.filter(_document_matches(query))
             if ranked:
+                tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
+                document = Col(Entry._meta.db_table, DOCUMENT)
                 entries = entries.annotate(
                     rank=SearchRank(document, tsquery, weights=RANK_WEIGHTS, cover_density=True)
                 ).order_by("-rank", "-created_at", "-pk")
@@ -134,15 +153,40 @@ def find(
 ) -> tuple[list[Hit], bool]:
     """Return `count` hits of what `viewer` may find with `query` from position `start`,
     and whether more follow (one query). The search page and the API both read here."""
-    # One query: SQLite's FTS5 join names the `search_entry` table, so the text match
-    # stays in the query's base table (never a subquery, where it would be aliased).
-    shown = matching_entries(viewer, query, sort=sort).select_related(
-        "thread", "thread__group", "post", "meeting", "meeting__group", "message", "author"
-    )
-    entries = list(shown[start : start + count + 1])
+    related = ("thread", "thread__group", "post", "meeting", "meeting__group", "message", "author")
+    matching = matching_entries(viewer, query, sort=sort)
+    if connection.vendor != "postgresql":
+        # SQLite's FTS5 join names the `search_entry` table, so the text match stays in
+        # the query's base table (never a subquery, where it would be aliased).
+        entries = list(matching.select_related(*related)[start : start + count + 1])
+    else:
+        # In two steps: the page's ids (the visibility rule, the text match and the order,
+        # over the entries' own columns), computed once as an array, then those rows with
+        # what a hit shows, ranked again. Carrying every match's texts and joined rows
+        # through the sort cost more than the match itself for a frequent word.
+        try:
+            sql, params = matching.values("pk")[start : start + count + 1].query.sql_with_params()
+        except EmptyResultSet:  # nobody signed in: nothing at all
+            return [], False
+        page = Entry.objects.extra(  # noqa: S610 - the ORM compiled it, with parameters
+            where=[f"search_entry.id = ANY(ARRAY({sql}))"], params=params
+        )
+        entries = list(_ranked(page, query, sort).select_related(*related))
     tokens, prefixes = query.highlight()
     hits = [_hit(entry, tokens, prefixes) for entry in entries[:count]]
     return hits, len(entries) > count
+
+
+def _ranked(entries: QuerySet[Entry], query: Query, sort: str) -> QuerySet[Entry]:
+    """Put PostgreSQL's page of entries in `sort` order (ranked without matching again)."""
+    if query.has_text and sort == "relevance":
+        tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
+        document = Col(Entry._meta.db_table, DOCUMENT)
+        entries = entries.annotate(
+            rank=SearchRank(document, tsquery, weights=RANK_WEIGHTS, cover_density=True)
+        )
+        return entries.order_by("-rank", "-created_at", "-pk")
+    return entries.order_by("-created_at", "-pk")
 
 
 def _hit(entry: Entry, tokens: set[str], prefixes: set[str]) -> Hit:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from search.forms import SearchForm
 from search.query import PAGES_MAX, search
+from search.suggest import did_you_mean
 
 
 @login_required
@@ -16,16 +17,18 @@ from search.query import PAGES_MAX, search
 def search_page(request: HttpRequest) -> HttpResponse:
     """Search what the reader may see; works as a plain GET form, JavaScript or not."""
     form = SearchForm(request.GET or None, viewer=request.user)
-    results = None
+    results = suggestion = None
     if form.asked and form.is_valid():
         results = search(request.user, form.query, sort=form.sort_order, page=_page(request))
+        if not results.hits and results.page == 1:
+            suggestion = did_you_mean(request.user, form.query)
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
-        request,
-        "search/search.html",
-        {"form": form, "results": results, "params": params.urlencode()},
-    )
+    context = {"form": form, "results": results, "params": params.urlencode()}
+    if suggestion:
+        params["q"] = suggestion
+        context.update(suggestion=suggestion, suggestion_params=params.urlencode())
+    return render(request, "search/search.html", context)
 
 
 def _page(request: HttpRequest) -> int:

@@ -79,6 +79,7 @@ def test_postgres_gets_a_checked_pool_and_no_persistent_connections(monkeypatch,
     assert database["CONN_MAX_AGE"] == 0
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["OPTIONS"]["pool"] == {"min_size": 4, "max_size": 25, "timeout": 10}
+    assert database["OPTIONS"]["options"] == "-c jit=off"
     assert not database.get("DISABLE_SERVER_SIDE_CURSORS")
 
 
@@ -87,6 +88,7 @@ def test_behind_pgbouncer_there_is_no_pool_and_no_server_side_cursor(monkeypatch
     database = config.database(POSTGRES_URL, Path("/srv/forum"))
     assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
     assert "pool" not in database["OPTIONS"]
+    assert "options" not in database["OPTIONS"]  # PgBouncer refuses startup options
     assert database["CONN_MAX_AGE"] == 0
 
 

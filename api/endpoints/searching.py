@@ -19,6 +19,7 @@ from api.schemas import SearchResults
 from search.analysis import QUERY_MAX, QueryError, apply_filter, parse
 from search.analysis import Query as SearchQuery
 from search.query import PAGE_SIZE, PAGES_MAX, find
+from search.suggest import did_you_mean
 
 # As far as the search page reaches (50 pages of 20): refine the query rather than page on.
 RESULTS_MAX = PAGE_SIZE * PAGES_MAX
@@ -105,15 +106,18 @@ def search(
     )
     start = min(int(cursor), RESULTS_MAX) if cursor else 0
     count = max(0, min(limit, RESULTS_MAX - start))
-    hits, more = [], False
-    if count:
-        # Dates are days in the token owner's zone, as on the search page.
-        with timezone.override(_zone(request.auth)):
+    hits, more, suggestion = [], False, None
+    # Dates are days in the token owner's zone, as on the search page.
+    with timezone.override(_zone(request.auth)):
+        if count:
             hits, more = find(request.auth, query, sort=sort, start=start, count=count)
+        if start == 0 and not hits:
+            suggestion = did_you_mean(request.auth, query)
     more = more and start + count < RESULTS_MAX
     return {
         "items": [presenters.search_hit(hit) for hit in hits],
         "next_cursor": str(start + count) if more else None,
+        "did_you_mean": suggestion,
     }
 
 

@@ -127,27 +127,32 @@ def seed(posts: str) -> dict:
                 )
                 threads.append((thread, country, language))
             Thread.objects.bulk_create([t for t, _c, _l in threads])
+            openings = []
             for thread, country, language in threads:
                 if thread.audience == Audience.DOMESTIC:
                     audiences.append(AudienceCountry(thread=thread, country=country))
                 for number in range(1, POSTS_PER_THREAD + 1):
                     text = _sentence(rng, language, rng.randint(20, 80))
-                    rows.append(
-                        Post(
-                            thread=thread,
-                            author=thread.author if number == 1 else rng.choice(authors[country]),
-                            number=number,
-                            depth=0 if number == 1 else 1,
-                            path=f"{1:06d}" if number == 1 else f"{1:06d}{number:06d}",
-                            status=PostStatus.PENDING
-                            if rng.random() < 0.1
-                            else PostStatus.PUBLISHED,
-                            body_source=text,
-                            body_html=f"<p>{text}</p>",
-                            created_at=thread.created_at + timedelta(seconds=number),
-                        )
+                    post = Post(
+                        thread=thread,
+                        author=thread.author if number == 1 else rng.choice(authors[country]),
+                        number=number,
+                        depth=0 if number == 1 else 1,
+                        path=f"{1:06d}" if number == 1 else f"{1:06d}{number:06d}",
+                        status=PostStatus.PENDING if rng.random() < 0.1 else PostStatus.PUBLISHED,
+                        body_source=text,
+                        body_html=f"<p>{text}</p>",
+                        created_at=thread.created_at + timedelta(seconds=number),
                     )
+                    if number == 1:
+                        openings.append(post)
+                    else:
+                        post.opening = openings[-1]  # replies answer the opening post
+                        rows.append(post)
             AudienceCountry.objects.bulk_create(audiences)
+            Post.objects.bulk_create(openings, batch_size=500)
+            for post in rows:
+                post.parent_id = post.opening.pk
             Post.objects.bulk_create(rows, batch_size=500)
     return {"seeded": posts}
 

@@ -187,6 +187,10 @@ class Post(models.Model):
             models.Index(fields=["thread", "path"], name="post_tree_order"),
             models.Index(fields=["thread", "number"], name="post_flat_order"),
             models.Index(fields=["author", "-created_at"], name="post_by_author"),
+            # A thread's opening post: the visibility rule checks it for every thread.
+            models.Index(
+                fields=["thread"], condition=models.Q(parent__isnull=True), name="post_opening"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -152,3 +152,16 @@ def test_dates_at_the_ends_of_the_calendar_search_in_any_time_zone(
             assert client.get(SEARCH, params).status_code == 200, (zone, params)
         for params in ({"after": "9999-12-31"}, {"before": "9999-12-31"}):
             assert client.get(SEARCH, params).status_code == 200, (zone, params)
+
+
+def test_an_empty_first_page_may_suggest_a_corrected_query(start_thread, member, reader, api_as):
+    start_thread(member, title="Notes", body="copper tariffs")
+    start_thread(member, title="Domestic", body="quotas", audience="domestic")
+    client = api_as(reader)
+    answer = client.get(SEARCH, {"q": "coper tarifs", "in": "posts"}).json()
+    assert (answer["items"], answer["did_you_mean"]) == ([], "copper tariffs")
+    assert titles(client.get(SEARCH, {"q": answer["did_you_mean"], "in": "posts"})) == ["Notes"]
+    assert client.get(SEARCH, {"q": "tariffs"}).json()["did_you_mean"] is None
+    # A word only in a thread the reader may not see is never suggested.
+    assert client.get(SEARCH, {"q": "quottas"}).json()["did_you_mean"] is None
+    assert api_as(member).get(SEARCH, {"q": "quottas"}).json()["did_you_mean"] == "quotas"
