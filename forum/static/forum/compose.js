@@ -231,7 +231,11 @@
         } else if (e.key === "Enter" || e.key === "Tab") { pick(found[chosen]); e.preventDefault(); }
         else if (e.key === "Escape") { closeList(); found = []; }
       });
-      box.addEventListener("blur", function () { setTimeout(closeList, 150); });
+      // Closed a moment after leaving the box (a click on a suggestion lands first),
+      // unless the member is back in it by then.
+      var leaving = null;
+      box.addEventListener("blur", function () { leaving = setTimeout(closeList, 150); });
+      box.addEventListener("focus", function () { clearTimeout(leaving); });
       // Another audience, other candidates: ask again at the next keystroke.
       form.addEventListener("change", function (e) {
         if (e.target.name === "audience" || e.target.name === "countries") { asked = ""; found = []; closeList(); }

@@ -167,6 +167,7 @@
       if (loading) node.classList.add("arrived");
       // Pinned or not, as the server says.
       if (node.classList.contains("pinned") !== pinned) placeRow(node, !pinned);
+      document.dispatchEvent(new CustomEvent("forum:row", { detail: node }));
     }, function () { if (row.classList.contains("loading")) row.remove(); });
   }
   function onMoved(t) {
