@@ -9,6 +9,7 @@ from conversations.actions import messages as dm_actions
 from forum.actions import meetings as meeting_actions
 from forum.actions import moderation
 from forum.actions import threads as actions
+from forum.models import Review
 from forum.templatetags.forum import avatar
 from tests.conftest import client_for
 
@@ -51,14 +52,25 @@ def test_the_review_queue_shows_authors_and_reporters(
     assert "Across the border" in page
     assert shows_avatar(page, member)  # the author waiting for review, and the reporter
     assert shows_avatar(page, other_country_member)  # the author reported
+    review = Review.objects.get(post__thread__title="Across the border")
+    page = client_for(moderator).get(reverse("review", args=[review.pk])).content.decode()
+    assert shows_avatar(page, member)
+
+
+def test_the_mutes_table_shows_who_is_muted(moderator, member, legal):
+    moderation.mute(moderator=moderator, group=legal, member=member, hours=2, reason="Calm")
+    page = client_for(moderator).get(reverse("group_mutes", args=[legal.slug])).content.decode()
+    assert shows_avatar(page, member)
 
 
 def test_the_conversation_list_shows_the_others(member, other_country_member):
-    dm_actions.start_conversation(
+    conversation, _first = dm_actions.start_conversation(
         author=member, recipients=[other_country_member], body="Hello", client_id="c-1"
     )
     page = client_for(member).get(reverse("conversations:list")).content.decode()
     assert shows_avatar(page, other_country_member)
+    page = client_for(member).get(conversation.get_absolute_url()).content.decode()
+    assert shows_avatar(page, other_country_member)  # among the members of the conversation
 
 
 def test_search_results_show_their_authors(member, other_country_member, legal):
