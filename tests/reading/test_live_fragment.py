@@ -75,3 +75,11 @@ def test_a_thread_row_outside_the_audience_is_not_found(member, make_member, leg
     hidden = start_thread(zambian, audience="domestic")
     assert client_for(member).get(reverse("thread_row", args=[hidden.pk])).status_code == 404
     assert client_for(zambian).get(reverse("thread_row", args=[hidden.pk])).status_code == 200
+
+
+def test_a_thread_row_costs_a_few_queries(thread, member, django_assert_num_queries):
+    client = client_for(member)
+    client.get(reverse("thread_row", args=[thread.pk]))  # warm the session
+    # Session, member, the row (with its read mark and counts), its tags.
+    with django_assert_num_queries(4):
+        assert client.get(reverse("thread_row", args=[thread.pk])).status_code == 200
