@@ -168,7 +168,11 @@
       // Pinned or not, as the server says.
       if (node.classList.contains("pinned") !== pinned) placeRow(node, !pinned);
       document.dispatchEvent(new CustomEvent("forum:row", { detail: node }));
-    }, function () { if (row.classList.contains("loading")) row.remove(); });
+    }, function (status) {
+      // Not found: the reader may no longer see it (moved, audience changed) — drop it.
+      if (+row.dataset.asked !== asked) return; // a later answer decides
+      if (status === 404 || row.classList.contains("loading")) row.remove();
+    });
   }
   function onMoved(t) {
     // The thread left this group: the page of it reloads (and says where it is, if the
