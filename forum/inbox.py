@@ -30,6 +30,7 @@ class InboxItem:
     url: str | None
     data: dict[str, Any]
     starts_at: datetime | None = None
+    remind_at: datetime | None = None
 
     @property
     def available(self) -> bool:
@@ -106,6 +107,9 @@ def items(member: Member, notifications) -> list[InboxItem]:
             url = _safe_url(data.get("url"))
             if isinstance(data.get("starts_at"), str):
                 starts_at = parse_datetime(data["starts_at"])
+        remind_at = None
+        if n.kind == Notification.Kind.REMINDER and isinstance(data.get("remind_at"), str):
+            remind_at = parse_datetime(data["remind_at"])
         shown.append(
             InboxItem(
                 notification=n,
@@ -118,6 +122,7 @@ def items(member: Member, notifications) -> list[InboxItem]:
                 url=url,
                 data=data,
                 starts_at=starts_at,
+                remind_at=remind_at,
             )
         )
     return shown

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 
 from accounts.models import Member
 from forum import visibility
-from forum.models import REACTIONS, Bookmark, Draft, Reaction
+from forum.models import (
+    REACTIONS,
+    Bookmark,
+    Draft,
+    Post,
+    Reaction,
+    Thread,
+    ThreadRead,
+    WorkingGroup,
+)
 
 
 @dataclass(frozen=True)
@@ -85,3 +94,32 @@ def bookmarks_for(member: Member) -> QuerySet[Bookmark]:
 
 def draft_for(member: Member, key: str) -> Draft | None:
     return Draft.objects.filter(member=member, key=key).first()
+
+
+def listed_threads(member: Member, group: WorkingGroup | None = None) -> QuerySet[Thread]:
+    """The threads `member` may see (in `group`), as a group list shows them: author,
+    tags, the member's read mark, unread posts and the opening post's status; pinned
+    first, then by last activity. The group page and a live-inserted row both use it."""
+    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), member=member).values("read_at")[:1]
+    # How many posts the member may see arrived after their read mark, and whether the
+    # opening post still waits for review (only its author and moderators see those).
+    unread = (
+        Post.objects.filter(
+            visibility.visible_posts_filter(member),
+            thread=OuterRef("pk"),
+            created_at__gt=OuterRef("read_at"),
+        )
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    opening = Post.objects.filter(thread=OuterRef("pk"), number=1).values("status")[:1]
+    return (
+        visibility.visible_threads(member, group)
+        .select_related("author")
+        .prefetch_related("tags")
+        .annotate(read_at=Subquery(read_at))
+        .annotate(unread_count=Subquery(unread), opening_status=Subquery(opening))
+        .order_by("-pinned", "-last_activity_at", "-pk")
+    )

@@ -61,6 +61,12 @@ urlpatterns = [
     path("drafts/<str:kind>/<str:ref>/", reading.draft, name="draft"),
     path("preview/", reading.preview, name="preview"),
     path("t/<int:pk>/mentions/", reading.mention_candidates, name="mention_candidates"),
+    path(
+        "g/<slug:slug>/mentions/",
+        reading.new_thread_mention_candidates,
+        name="new_thread_mention_candidates",
+    ),
+    path("t/<int:pk>/row/", reading.thread_row, name="thread_row"),
     path("favicon.ico", pages.favicon, name="favicon"),
     path("", include("search.urls")),
     path("", include("conversations.urls")),

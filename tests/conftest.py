@@ -14,8 +14,9 @@ from accounts.models import Member, Organization
 from forum.models import Membership, ModerationPolicy, Role, WorkingGroup
 from tests.servers import PrivateRedis
 
-# Shared fixtures of the meeting tests (schedule, meeting, live_meeting).
-pytest_plugins = ["tests.forum.meeting_fixtures"]
+# Shared fixtures of the meeting tests (schedule, meeting, live_meeting) and a real
+# SMTP server (smtp_server).
+pytest_plugins = ["tests.forum.meeting_fixtures", "tests.mail_fixtures"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery-staple"

@@ -37,6 +37,9 @@ def wants_email(recipient: Member, kind: str) -> bool:
         return recipient.email_mentions
     if kind in (NotificationKind.REPLY, NotificationKind.WATCHED_REPLY):
         return recipient.email_replies
+    if kind == NotificationKind.REMINDER:
+        # A reminder the member set for themselves: any immediate email asked for brings it.
+        return recipient.email_mentions or recipient.email_replies
     return False
 
 

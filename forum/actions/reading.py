@@ -240,10 +240,19 @@ def discard_draft(*, member: Member, key: str) -> None:
 REMINDERS_PER_BATCH = 500
 
 
+def _reminder_data(bookmark: Bookmark) -> dict[str, str]:
+    data = {"remind_at": bookmark.remind_at.isoformat()}
+    if bookmark.note:
+        data["note"] = bookmark.note
+    return data
+
+
 def send_due_reminders(*, now: datetime | None = None) -> int:
     """Put each bookmark whose reminder time has come into its member's inbox, once;
     return how many went. A post the member may no longer read is skipped (marked done
-    all the same). Run by `manage.py send_bookmark_reminders` every few minutes."""
+    all the same). Members who asked for immediate email get it by mail too, through
+    `send_notifications` like their other notices. Run by `manage.py
+    send_bookmark_reminders` every few minutes."""
     from forum.actions import notifications
     from forum.models.notifications import NotificationKind
 
@@ -269,6 +278,6 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
                     recipient=bookmark.member,
                     kind=NotificationKind.REMINDER,
                     post=bookmark.post,
-                    data={"note": bookmark.note} if bookmark.note else None,
+                    data=_reminder_data(bookmark),
                 )
                 sent += told is not None

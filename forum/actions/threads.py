@@ -205,6 +205,24 @@ def _country_tags(codes: Iterable[str]) -> list[Tag]:
     ]
 
 
+def thread_audience_countries(
+    *, author: Member, audience: str, countries: Iterable[str] = ()
+) -> list[str]:
+    """Return the audience countries of a thread `author` starts with `audience` (none
+    for the whole group); refuse an unknown audience or country."""
+    if audience == Audience.DOMESTIC:
+        return [author.country.code]
+    if audience == Audience.COUNTRIES:
+        chosen = _clean_countries(countries)
+        if not chosen:
+            raise ValidationError(_("Choose at least one country for the audience."))
+        # The author always reads their own thread.
+        return sorted(set(chosen) | {author.country.code})
+    if audience == Audience.GROUP:
+        return []
+    raise ValidationError(_("Unknown audience."))
+
+
 def create_thread(
     *,
     author: Member,
@@ -227,18 +245,9 @@ def create_thread(
     topic_tags = _topic_tags(group, topics)
     tag_codes = _clean_countries(country_tags)
     _check_tags(group, topic_tags, tag_codes)
-    if audience == Audience.DOMESTIC:
-        audience_countries = [author.country.code]
-    elif audience == Audience.COUNTRIES:
-        audience_countries = _clean_countries(countries)
-        if not audience_countries:
-            raise ValidationError(_("Choose at least one country for the audience."))
-        # The author always reads their own thread.
-        audience_countries = sorted(set(audience_countries) | {author.country.code})
-    elif audience == Audience.GROUP:
-        audience_countries = []
-    else:
-        raise ValidationError(_("Unknown audience."))
+    audience_countries = thread_audience_countries(
+        author=author, audience=audience, countries=countries
+    )
     _check_may_post(author, group)
     limits.check_posting_rate(author)
     status = _initial_status(author, group, audience_countries or None)

@@ -1,6 +1,6 @@
 """Reading and writing comforts: reactions, bookmarks, drafts, preview, mentions, mark
-all read, and a post's fragment for pages that insert it live. Thin: each view asks
-`forum.visibility`, then calls an action or a selector."""
+all read, and the fragments (a post, a group list's thread row) that pages insert live.
+Thin: each view asks `forum.visibility`, then calls an action or a selector."""
 
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_countries import countries as all_countries
 
 from forum import limits, rendering, visibility
 from forum import reading as selectors
 from forum.actions import reading as actions
 from forum.actions import threads as thread_actions
-from forum.models import REACTIONS, ChatMessage
+from forum.models import REACTIONS, Audience, ChatMessage
 from forum.views import threads as thread_views
 
 MENTION_PREFIX = re.compile(r"[\w-]{1,40}")
@@ -269,6 +270,35 @@ def mention_candidates(request: HttpRequest, pk: int) -> JsonResponse:
     if not MENTION_PREFIX.fullmatch(prefix):
         return JsonResponse({"members": []})
     found = visibility.mention_candidates(thread, prefix)[:MENTION_RESULTS]
+    return _members_json(found)
+
+
+@login_required
+@require_GET
+def new_thread_mention_candidates(request: HttpRequest, slug: str) -> JsonResponse:
+    """Members whose handle or name starts with `q` and who may see the thread being
+    started in group `slug` with the audience chosen so far (`audience`, `countries`)."""
+    group = visibility.get_group_or_404(request.user, slug)
+    if not visibility.can_start_thread(request.user, group):
+        raise Http404("No such working group.")
+    prefix = request.GET.get("q", "")
+    if not MENTION_PREFIX.fullmatch(prefix):
+        return JsonResponse({"members": []})
+    try:
+        countries = thread_actions.thread_audience_countries(
+            author=request.user,
+            audience=request.GET.get("audience", Audience.GROUP),
+            countries=request.GET.getlist("countries")[: len(all_countries)],
+        )
+    except ValidationError:
+        # Half-chosen ("selected countries", none ticked yet): the narrowest it can be.
+        countries = [request.user.country.code]
+    scope = visibility.Scope(countries=frozenset(countries) if countries else None)
+    found = visibility.members_in_scope(scope, group.pk, prefix)[:MENTION_RESULTS]
+    return _members_json(found)
+
+
+def _members_json(found) -> JsonResponse:
     return JsonResponse(
         {
             "members": [
@@ -277,6 +307,19 @@ def mention_candidates(request: HttpRequest, pk: int) -> JsonResponse:
             ]
         }
     )
+
+
+@login_required
+@require_GET
+def thread_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One thread's row as the group list shows it to this member: the live script
+    inserts this, so a thread that arrives looks exactly like one that was there."""
+    thread = selectors.listed_threads(request.user).filter(pk=pk).first()
+    if thread is None:
+        raise Http404("No such thread.")
+    response = render(request, "forum/_thread_row.html", {"thread": thread})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

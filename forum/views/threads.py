@@ -85,31 +85,7 @@ def group_threads(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's threads: pinned first, then by last activity, with unread markers."""
     group = visibility.get_group_or_404(request.user, slug)
     role = visibility.role_in(request.user, group)
-    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), member=request.user).values(
-        "read_at"
-    )[:1]
-    # How many posts the member may see arrived after their read mark, and whether the
-    # opening post still waits for review (only its author and moderators see those).
-    unread = (
-        Post.objects.filter(
-            visibility.visible_posts_filter(request.user),
-            thread=OuterRef("pk"),
-            created_at__gt=OuterRef("read_at"),
-        )
-        .order_by()
-        .values("thread")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    opening = Post.objects.filter(thread=OuterRef("pk"), number=1).values("status")[:1]
-    threads = (
-        visibility.visible_threads(request.user, group)
-        .select_related("author")
-        .prefetch_related("tags")
-        .annotate(read_at=Subquery(read_at))
-        .annotate(unread_count=Subquery(unread), opening_status=Subquery(opening))
-        .order_by("-pinned", "-last_activity_at", "-pk")
-    )
+    threads = selectors.listed_threads(request.user, group)
     tag = request.GET.get("tag", "")[:40].replace("\x00", "")
     if tag:
         tagged = Thread.tags.through.objects.filter(thread=OuterRef("pk"), tag__name=tag)

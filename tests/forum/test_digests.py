@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -24,7 +21,7 @@ from accounts.models import Member
 from forum import digests
 from forum.actions import threads as actions
 from forum.models import Digest, Meeting, Mention, Role
-from tests.conftest import skip_or_fail
+from tests.mail_fixtures import free_port, smtp_settings
 
 pytestmark = pytest.mark.usefixtures("posting_unlimited")
 
@@ -288,52 +285,6 @@ def test_crash_mid_run_then_rerun_sends_the_rest_once(thread, make_member, legal
     recipients = [m.to[0] for m in mail.outbox]
     # Nobody twice; the ones in flight at the crash are never resent.
     assert len(recipients) == len(set(recipients)) == 6 - in_flight
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on a free port, keeping what it receives."""
-    try:
-        from aiosmtpd.controller import Controller
-    except ImportError:
-        skip_or_fail("aiosmtpd is not installed")
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(
-                email.message_from_bytes(envelope.content, policy=email.policy.default)
-            )
-            return "250 OK"
-
-    def start(port):
-        handler = Keep()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        started.append(controller)
-        return handler
-
-    started = []
-    yield start
-    for controller in started:
-        controller.stop()
-
-
-def smtp_settings(settings, port: int) -> None:
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
 
 
 def test_smtp_down_then_up(thread, other_country_member, settings, smtp_server):

@@ -139,7 +139,8 @@ def test_a_due_reminder_goes_to_the_inbox_once_and_only_if_still_readable(
     assert reading.send_due_reminders(now=later) == 1
     assert reading.send_due_reminders(now=later + timedelta(minutes=5)) == 0  # once
     notice = Notification.objects.get(recipient=member, kind="reminder")
-    assert notice.post_id == reply.pk and notice.data == {"note": "Answer Amina"}
+    assert notice.post_id == reply.pk and notice.data["note"] == "Answer Amina"
+    assert notice.data["remind_at"] == later.isoformat()
     page = client_for(member).get(reverse("inbox")).content.decode()
     assert "Reminder: a post you bookmarked." in page and "Answer Amina" in page
     # A post moved out of the member's reach reminds nobody.

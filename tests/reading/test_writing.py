@@ -60,6 +60,38 @@ def test_mention_suggestions_only_name_members_who_may_see_the_thread(
     assert json.loads(member_client.get(url, {"q": "<x>"}).content)["members"] == []
 
 
+def test_mention_suggestions_for_a_new_thread_follow_the_audience_chosen_so_far(
+    member_client, make_member, legal, promotion
+):
+    """The thread being written has no audience yet: its group and the audience chosen
+    in the form decide, by the visibility rule's own scope."""
+    make_member(country="CN", groups=[legal], display_name="Wang Fang", handle="wang-fang")
+    make_member(country="ZM", groups=[legal], display_name="Wanjiru Banda", handle="wanjiru")
+    make_member(country="KE", groups=[legal], display_name="Wanza Otieno", handle="wanza")
+    make_member(country="ZM", groups=[promotion], display_name="Wami Outside", handle="wami")
+    make_member(country="ZM", groups=[legal], display_name="Wando Gone", is_active=False)
+    url = reverse("new_thread_mention_candidates", args=[legal.slug])
+
+    def found(**params) -> list[str]:
+        answer = member_client.get(url, {"q": "wa", **params})
+        return [m["handle"] for m in json.loads(answer.content)["members"]]
+
+    assert found() == found(audience="group") == ["wang-fang", "wanjiru", "wanza"]
+    assert found(audience="domestic") == ["wang-fang"]
+    assert found(audience="countries", countries=["ZM"]) == ["wang-fang", "wanjiru"]
+    # Half-chosen or nonsense: the narrowest audience, never a wider one.
+    assert found(audience="countries") == ["wang-fang"]
+    assert found(audience="countries", countries=["XX"]) == ["wang-fang"]
+    assert found(audience="everyone") == ["wang-fang"]
+    assert found(q="<x>") == []
+
+
+def test_the_new_thread_form_asks_for_mentions_with_its_audience(member_client, legal):
+    page = member_client.get(reverse("thread_new", args=[legal.slug])).content.decode()
+    assert f'data-mentions="{reverse("new_thread_mention_candidates", args=[legal.slug])}"' in page
+    assert 'data-mentions-audience="1"' in page
+
+
 def test_the_text_box_announces_its_limit_instead_of_cutting_a_paste(member_client, thread):
     page = member_client.get(thread.get_absolute_url()).content.decode()
     box = page.split("<textarea", 1)[1].split(">", 1)[0]

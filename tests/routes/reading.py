@@ -1,5 +1,6 @@
 """Route rows of the reading and writing comforts (issue 21): mark all read, reactions,
-bookmarks, drafts, preview, mention suggestions, a post's live fragment, avatars."""
+bookmarks, drafts, preview, mention suggestions (in a thread and for a thread being
+started), a post's live fragment, a group list's thread row, avatars."""
 
 from __future__ import annotations
 
@@ -141,6 +142,30 @@ URLS: dict = {
         Row("GET", "limited", OK, "reader"),
         Row("GET", "missing", NOT_FOUND, "signed-in"),
     ],
+    "new_thread_mention_candidates": [
+        Row("GET", "legal", LOGIN, "anonymous"),
+        Row("GET", "legal", NOT_FOUND, "outsider"),
+        Row("GET", "legal", OK, "members moderators"),
+        Row("GET", "legal", OK, "reader", data={"q": "route", "audience": "countries"}),
+        Row("GET", "missing", NOT_FOUND, "signed-in"),
+        Row("POST", "legal", NOT_ALLOWED, "reader"),
+    ],
+    "thread_row": [
+        Row("GET", "published", LOGIN, "anonymous"),
+        Row("GET", "published", NOT_FOUND, "outsider"),
+        Row("GET", "published", OK, "members moderators", shows="published"),
+        Row("GET", "pending", NOT_FOUND, "outsider foreigner reader"),
+        Row("GET", "pending", OK, "author moderators", shows="pending"),
+        Row("GET", "rejected", NOT_FOUND, "foreigner reader"),
+        Row("GET", "rejected", OK, "author moderators", shows="rejected"),
+        Row("GET", "limited", NOT_FOUND, "outsider foreigner"),
+        Row("GET", "limited", OK, "reader author moderator staff", shows="limited"),
+        Row("GET", "moved", NOT_FOUND, "outsider"),
+        Row("GET", "moved", OK, "members", shows="moved"),
+        Row("GET", "missing", NOT_FOUND, "signed-in"),
+        Row("GET", "huge", NOT_FOUND, "reader"),
+        Row("POST", "published", NOT_ALLOWED, "reader"),
+    ],
     "favicon": [
         Row("GET", "-", MOVED_PERMANENTLY, "everyone"),
     ],
@@ -163,7 +188,7 @@ URLS: dict = {
 KINDS = {
     "post": "post_react post_bookmark post_fragment",
     "meeting": "chat_react",
-    "thread": "mention_candidates",
+    "thread": "mention_candidates thread_row",
     "draftbox": "draft",
     "avatar": "avatar_image",
 }

@@ -172,8 +172,18 @@
       });
     }
 
-    // --- @mentions among the members who may see the thread.
+    // --- @mentions among the members who may see the thread. A thread still being
+    // written asks with the audience chosen so far (data-mentions-audience).
     var list = null, found = [], chosen = 0, asked = "";
+    function mentionsUrl(q) {
+      var params = new URLSearchParams({ q: q });
+      if (t.mentionsAudience) {
+        var fields = new FormData(form);
+        params.set("audience", fields.get("audience") || "");
+        fields.getAll("countries").forEach(function (code) { params.append("countries", code); });
+      }
+      return t.mentions + "?" + params.toString();
+    }
     function closeList() { if (list) { list.remove(); list = null; } box.removeAttribute("aria-activedescendant"); }
     function pick(member) {
       var before = box.value.slice(0, box.selectionStart), after = box.value.slice(box.selectionStart);
@@ -208,7 +218,7 @@
         var q = match[2];
         if (q === asked) return;
         asked = q;
-        fetch(t.mentions + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        fetch(mentionsUrl(q), { credentials: "same-origin" })
           .then(function (r) { return r.ok ? r.json() : { members: [] }; })
           .then(function (data) { if (asked === q) { found = data.members; chosen = 0; drawList(); } }, function () {});
       });
@@ -221,7 +231,15 @@
         } else if (e.key === "Enter" || e.key === "Tab") { pick(found[chosen]); e.preventDefault(); }
         else if (e.key === "Escape") { closeList(); found = []; }
       });
-      box.addEventListener("blur", function () { setTimeout(closeList, 150); });
+      // Closed a moment after leaving the box (a click on a suggestion lands first),
+      // unless the member is back in it by then.
+      var leaving = null;
+      box.addEventListener("blur", function () { leaving = setTimeout(closeList, 150); });
+      box.addEventListener("focus", function () { clearTimeout(leaving); });
+      // Another audience, other candidates: ask again at the next keystroke.
+      form.addEventListener("change", function (e) {
+        if (e.target.name === "audience" || e.target.name === "countries") { asked = ""; found = []; closeList(); }
+      });
     }
 
     box.addEventListener("input", count);

@@ -126,27 +126,53 @@
       .catch(function () { unseen += 1; showBanner(); })
       .then(function () { refreshing = false; });
   }
+  // A thread that starts or changes is fetched as the server renders its row for this
+  // reader (GET /t/<id>/row/): the group page's own partial, so it looks, counts and
+  // links exactly like the rows that were there.
+  function threadRow(id) {
+    return fetch(d.threadRow.replace("2147483647", id), { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) return Promise.reject(r.status);
+      return r.text();
+    }).then(function (html) {
+      var holder = document.createElement("template");
+      holder.innerHTML = html.trim(); // rendered and sanitized by the server
+      return holder.content.firstElementChild;
+    });
+  }
+  function placeRow(row, pinned) {
+    var empty = list.querySelector("li:not([data-thread])"); // "No threads yet."
+    if (empty) empty.remove();
+    var firstUnpinned = list.querySelector("li:not(.pinned)");
+    list.insertBefore(row, pinned ? list.firstChild : firstUnpinned);
+  }
   function onThread(t, created) {
     if (thread) { if (created) { unseen += 1; showBanner(); } return; }
     if (!list) return;
     var row = list.querySelector('[data-thread="' + t.id + '"]');
+    if (row && t.group && t.group !== group) { row.remove(); return; }
     if (!row) {
-      row = el("li", "thread-row unread");
+      // Hold the row's place now: rows of several threads (a resume) may come back in
+      // any order, and the newest activity must stay on top.
+      row = el("li", "thread-row loading");
+      row.hidden = true;
       row.dataset.thread = t.id;
-      var link = el("a", "title");
-      link.appendChild(el("bdi", null, t.title));
-      link.dir = "auto";
-      link.href = t.url;
-      row.appendChild(link);
-      row.appendChild(el("div", "meta", t.author.name + " " + flag(t.author.country)));
-    } else {
-      if (t.group && t.group !== group) { row.remove(); return; }
-      if (t.title) row.querySelector(".title bdi, .title").textContent = t.title;
-      row.classList.add("unread");
     }
-    var firstUnpinned = list.querySelector("li:not(.pinned)");
-    if ("pinned" in t) row.classList.toggle("pinned", !!t.pinned);
-    list.insertBefore(row, row.classList.contains("pinned") ? list.firstChild : firstUnpinned);
+    var pinned = "pinned" in t ? !!t.pinned : row.classList.contains("pinned");
+    placeRow(row, pinned);
+    var asked = row.dataset.asked = (+row.dataset.asked || 0) + 1;
+    threadRow(t.id).then(function (node) {
+      if (!node || !row.parentNode || +row.dataset.asked !== asked) return;
+      var loading = row.classList.contains("loading");
+      row.replaceWith(node);
+      if (loading) node.classList.add("arrived");
+      // Pinned or not, as the server says.
+      if (node.classList.contains("pinned") !== pinned) placeRow(node, !pinned);
+      document.dispatchEvent(new CustomEvent("forum:row", { detail: node }));
+    }, function (status) {
+      // Not found: the reader may no longer see it (moved, audience changed) — drop it.
+      if (+row.dataset.asked !== asked) return; // a later answer decides
+      if (status === 404 || row.classList.contains("loading")) row.remove();
+    });
   }
   function onMoved(t) {
     // The thread left this group: the page of it reloads (and says where it is, if the

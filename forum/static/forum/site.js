@@ -30,6 +30,7 @@
   refreshTimes();
   setInterval(refreshTimes, 30000);
   document.addEventListener("forum:post", function (e) { refreshTimes(e.detail); });
+  document.addEventListener("forum:row", function (e) { refreshTimes(e.detail); });
   window.forumTimes = { refresh: refreshTimes };
 
   // --- Light or dark: the system's choice until the member picks one (a cookie, so the
