@@ -1,19 +1,29 @@
 """Daphne hands a request body to the application chunk by chunk, as the application reads.
 
 Twisted receives a whole request body before Daphne sees it, into a file (in memory under
-100 KB, a temporary file on disk above). Daphne 4.2 (`WebRequest.process`) then reads that
-file into the application's input queue at once, every 8 KB chunk, before the application
-reads the first: ten parallel 20 MB uploads grew the process by three times the bytes in
-flight. `stream_request_bodies()` gives each HTTP request an input queue that reads the
-next chunk from Twisted's file only when the application asks for it. The messages are
-the ones Daphne would send (same chunk size, same `more_body`); a disconnect still
-arrives through the queue, and once it has, the rest of the body is not read.
+100 KB, a temporary file on disk above). Two things then held it whole in memory, several
+times over (ten parallel 20 MB uploads grew the process by three times the bytes in
+flight, and each took seconds):
+
+* Twisted's `Request` parses a multipart or URL-encoded POST into `request.args` itself,
+  reading the file whole and copying its parts, for Daphne, which never reads `args`
+  (Django parses the body): most of the memory, and most of an upload's time.
+  `stream_request_bodies()` turns that off with Twisted's own switch
+  (`Request(parsePOSTFormSubmission=False)`, where the installed Twisted has it).
+* Daphne 4.2 (`WebRequest.process`) reads the file into the application's input queue
+  at once, every 8 KB chunk, before the application reads the first. Here each HTTP
+  request gets an input queue that reads the next chunk from Twisted's file only when
+  the application asks for it. The messages are the ones Daphne would send (same chunk
+  size, same `more_body`); a disconnect still arrives through the queue, and once it
+  has, the rest of the body is not read.
+
 WebSocket connections are left as they were.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from functools import partial
 from typing import IO, Any
 
@@ -74,11 +84,24 @@ def _create_application(original, server, protocol, scope: dict[str, Any]):
     return queue
 
 
+def _without_form_parsing(original):
+    """`WebRequest.__init__`, asking Twisted not to parse POSTed forms into `args`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parsePOSTFormSubmission", False)
+        original(self, *args, **kwargs)
+
+    return __init__
+
+
 def stream_request_bodies() -> None:
     """Make Daphne read each HTTP request body into the application only as it is asked
-    for (idempotent; nothing happens without Daphne)."""
+    for, and Twisted leave POSTed forms to Django (idempotent; nothing happens without
+    Daphne)."""
     try:
+        from daphne.http_protocol import WebRequest
         from daphne.server import Server
+        from twisted.web.http import Request
     except ImportError:  # pragma: no cover - another ASGI server
         return
     original = Server.create_application
@@ -91,3 +114,5 @@ def stream_request_bodies() -> None:
     setattr(create_application, _MARKER, True)
     create_application.__doc__ = original.__doc__
     Server.create_application = create_application
+    if "parsePOSTFormSubmission" in inspect.signature(Request.__init__).parameters:
+        WebRequest.__init__ = _without_form_parsing(WebRequest.__init__)

@@ -172,3 +172,29 @@ def test_daphne_still_serves_small_bodies_websockets_and_dropped_clients(
             frame = json.loads(listener.recv(timeout=15))
         assert "Hi" in frame["data"]["html"]
     assert "Traceback" not in daphne.log_text()
+
+
+def test_twisted_leaves_a_posted_form_to_django():
+    """Twisted would parse a multipart POST into `request.args`, the whole body in memory."""
+    from types import SimpleNamespace
+
+    from daphne.http_protocol import WebRequest
+
+    stream_request_bodies()
+    server = SimpleNamespace(protocol_connected=lambda request: None)
+    channel = SimpleNamespace(
+        factory=SimpleNamespace(server=server),
+        transport=None,
+        getPeer=lambda: None,
+        getHost=lambda: None,
+    )
+    request = WebRequest(channel)
+    content_type, body = multipart("form.zip", b"PK\x03\x04" + os.urandom(1000))
+    request.requestHeaders.setRawHeaders(b"Content-Type", [content_type.encode()])
+    request.gotLength(len(body))
+    request.handleContentChunk(body)
+    handed = []
+    request.process = lambda: handed.append(request.content.read())
+    request.requestReceived(b"POST", b"/files/upload/", b"HTTP/1.1")
+    assert request.args == {}
+    assert handed == [body]  # the body itself, untouched, for Daphne to hand on
