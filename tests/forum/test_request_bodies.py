@@ -77,6 +77,43 @@ def test_a_closed_file_reads_as_a_disconnect():
     assert messages_of(queue, 1) == [{"type": "http.disconnect"}]
 
 
+def test_an_http_request_gets_a_body_queue_and_a_websocket_daphnes_own():
+    from types import SimpleNamespace
+
+    from forum.request_bodies import CHUNK_BYTES, _create_application
+
+    async def application(scope, receive, send):
+        return None
+
+    class Protocol:  # hashable, as Daphne's protocols are
+        def __init__(self, **fields) -> None:
+            self.__dict__.update(fields)
+
+    async def run():
+        server = SimpleNamespace(
+            application=application,
+            connections={},
+            request_buffer_size=CHUNK,
+            handle_reply=lambda protocol, message: None,
+        )
+        body = io.BytesIO(os.urandom(100_000))
+        http_request = Protocol(content=body)
+        server.connections[http_request] = {}
+        queue = _create_application(None, server, http_request, {"type": "http"})
+        assert isinstance(queue, BodyQueue) and queue.chunk_size == CHUNK_BYTES
+        assert body.tell() == 100_000  # Daphne's own loop reads nothing more
+        first = await queue.get()
+        assert first["body"] == body.getvalue()[:CHUNK_BYTES]
+        await server.connections[http_request]["application_instance"]
+        socket = Protocol()
+        daphnes = _create_application(
+            lambda *args: "daphne's", server, socket, {"type": "websocket"}
+        )
+        assert daphnes == "daphne's"
+
+    asyncio.run(run())
+
+
 def test_installing_twice_wraps_once():
     from daphne.server import Server
 
