@@ -2,12 +2,13 @@
 
 In the same run, on each database (SQLite, and PostgreSQL with Redis as the channel layer,
 when reachable): the throughput of uploading a 20 MB file (`POST /files/upload/`, streamed
-to a temporary file and hashed on the way) and of downloading it back (`GET /files/<id>/`, the visibility rule then a
-streamed response), against two baselines on the same server: downloading a 20 MB static
-file from WhiteNoise, and POSTing the same 20 MB to /healthz (Daphne receives the body,
-Django spools it to disk, then answers 405: the transport alone). Then the resident memory
-(RSS) of a fresh Daphne process while 10 clients POST 20 MB each at once, to /healthz
-(the baseline) and as uploads: the upload path must add nothing that grows with the file.
+to a temporary file and hashed on the way) and of downloading it back (`GET /files/<id>/`,
+the visibility rule then a streamed response), against two baselines on the same server:
+downloading a 20 MB static file from WhiteNoise, and POSTing the same 20 MB to /healthz
+(Daphne receives the body, Django spools it to disk, then answers 405: the transport
+alone). Then the resident memory (RSS) of a fresh Daphne process while 10 clients POST
+20 MB each at once, to /healthz (the baseline) and as uploads: the upload path must add
+nothing that grows with the file.
 
 `python -m bench attachments [--db ...] [--rounds N] [--parallel P] [--megabytes M]`.
 """
