@@ -1,6 +1,5 @@
 """Route rows of the reading and writing comforts (issue 21): mark all read, reactions,
-bookmarks, drafts, preview, mention suggestions, a post's and a chat message's live
-fragment, avatars."""
+bookmarks, drafts, preview, mention suggestions, a post's live fragment, avatars."""
 
 from __future__ import annotations
 
