@@ -102,7 +102,8 @@ def _zip_type(file: IO[bytes]) -> FileType:
         with zipfile.ZipFile(file) as archive:
             names = archive.namelist()
             if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                with archive.open("mimetype") as member:  # its first bytes, never all of it
+                    declared = member.read(100).decode("ascii", "replace").strip()
                 if declared in OPENDOCUMENT:
                     return OPENDOCUMENT[declared]
             if "[Content_Types].xml" in names:

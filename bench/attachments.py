@@ -1,13 +1,14 @@
 """Attachments through Daphne against a static file of the same size served by WhiteNoise.
 
-In the same run, on each database (SQLite, and PostgreSQL when reachable): the throughput
-of uploading a 20 MB file (`POST /files/upload/`, streamed to a temporary file and hashed
-on the way) and of downloading it back (`GET /files/<id>/`, the visibility rule then a
-streamed response), against two baselines on the same server: downloading a 20 MB static
-file from WhiteNoise, and POSTing the same 20 MB to /healthz (Daphne receives the body,
-Django spools it to disk, then answers 405: the transport alone). Then the resident memory
-(RSS) of a fresh Daphne process while 10 clients POST 20 MB each at once, to /healthz
-(the baseline) and as uploads: the upload path must add nothing that grows with the file.
+In the same run, on each database (SQLite, and PostgreSQL with Redis as the channel layer,
+when reachable): the throughput of uploading a 20 MB file (`POST /files/upload/`, streamed
+to a temporary file and hashed on the way) and of downloading it back (`GET /files/<id>/`,
+the visibility rule then a streamed response), against two baselines on the same server:
+downloading a 20 MB static file from WhiteNoise, and POSTing the same 20 MB to /healthz
+(Daphne receives the body, Django spools it to disk, then answers 405: the transport
+alone). Then the resident memory (RSS) of a fresh Daphne process while 10 clients POST
+20 MB each at once, to /healthz (the baseline) and as uploads: the upload path must add
+nothing that grows with the file.
 
 `python -m bench attachments [--db ...] [--rounds N] [--parallel P] [--megabytes M]`.
 """
@@ -214,36 +215,52 @@ def main(options: targets.Options | None = None, args=None) -> None:
     parallel = args.parallel if args is not None else PARALLEL
     size = (args.megabytes if args is not None else MEGABYTES) * 1024 * 1024
     store = targets.VAR / "bench-attachments"
-    for database in targets.databases(options, "attachments"):
-        env = targets.server_env(
-            database,
-            STORAGE_URL=f"file://{store}",
-            ATTACHMENT_MAX_BYTES=str(size),
-            ATTACHMENT_DAILY_QUOTA_BYTES=str(100 * size * (rounds + parallel)),
-            TASKS_BACKEND="immediate",
-        )
-        targets.prepare(env)
-        static_file = targets.VAR / "static" / "bench" / "static-20mb.bin"
-        static_file.parent.mkdir(parents=True, exist_ok=True)
-        static_file.write_bytes(os.urandom(size))  # WhiteNoise finds it at start-up
-        seeded = targets.job(env, "seed_attachments")
-        try:
-            with targets.daphne_servers("attachments", env, 1) as servers:
-                found = throughput(
-                    servers.ports[0], seeded, rounds, size, "/static/bench/static-20mb.bin"
-                )
-            # Baseline: the same bodies to /healthz, which Django reads (ASGI spools a
-            # request body before any view) and then refuses: the server's own share.
-            with targets.daphne_servers("attachments-memory-base", env, 1) as servers:
-                base = parallel_memory(
-                    servers.ports[0], servers.pids[0], seeded, parallel, size, "/healthz"
-                )
-            with targets.daphne_servers("attachments-memory", env, 1) as servers:
-                memory = parallel_memory(servers.ports[0], servers.pids[0], seeded, parallel, size)
-        finally:
-            shutil.rmtree(static_file.parent, ignore_errors=True)
-            shutil.rmtree(store, ignore_errors=True)
-        report(database.label, found, base, memory, rounds, parallel, size)
+    with targets.redis_for(options, "attachments") as redis:
+        for database in targets.databases(options, "attachments"):
+            redis_url = redis.url if redis and database.kind == "postgres" else None
+            run(database, redis_url, store, rounds, parallel, size)
+
+
+def run(
+    database: targets.Database,
+    redis_url: str | None,
+    store: Path,
+    rounds: int,
+    parallel: int,
+    size: int,
+) -> None:
+    """Measure on one database (with Redis as the channel layer when given)."""
+    env = targets.server_env(
+        database,
+        redis_url,
+        STORAGE_URL=f"file://{store}",
+        ATTACHMENT_MAX_BYTES=str(size),
+        ATTACHMENT_DAILY_QUOTA_BYTES=str(100 * size * (rounds + parallel)),
+        TASKS_BACKEND="immediate",
+    )
+    targets.prepare(env)
+    static_file = targets.VAR / "static" / "bench" / "static-20mb.bin"
+    static_file.parent.mkdir(parents=True, exist_ok=True)
+    static_file.write_bytes(os.urandom(size))  # WhiteNoise finds it at start-up
+    seeded = targets.job(env, "seed_attachments")
+    try:
+        with targets.daphne_servers("attachments", env, 1) as servers:
+            found = throughput(
+                servers.ports[0], seeded, rounds, size, "/static/bench/static-20mb.bin"
+            )
+        # Baseline: the same bodies to /healthz, which Django reads (ASGI spools a
+        # request body before any view) and then refuses: the server's own share.
+        with targets.daphne_servers("attachments-memory-base", env, 1) as servers:
+            base = parallel_memory(
+                servers.ports[0], servers.pids[0], seeded, parallel, size, "/healthz"
+            )
+        with targets.daphne_servers("attachments-memory", env, 1) as servers:
+            memory = parallel_memory(servers.ports[0], servers.pids[0], seeded, parallel, size)
+    finally:
+        shutil.rmtree(static_file.parent, ignore_errors=True)
+        shutil.rmtree(store, ignore_errors=True)
+    label = database.label + (" + Redis" if redis_url else "")
+    report(label, found, base, memory, rounds, parallel, size)
 
 
 def report(

@@ -96,6 +96,7 @@ def _existing_pair(member, other) -> Conversation | None:
 @require_http_methods(["GET", "POST"])
 def new_conversation(request: HttpRequest) -> HttpResponse:
     """Start a conversation (or continue the one already held with a single member)."""
+    uploads = Uploads(request, kind="conversations.DirectMessage")
     if request.method == "GET":
         handle = request.GET.get("to", "")
         if handle:
@@ -104,9 +105,10 @@ def new_conversation(request: HttpRequest) -> HttpResponse:
             if pair is not None:
                 return redirect(pair.get_absolute_url())
         form = NewConversationForm(initial={"to": handle})
-        return render(request, "conversations/new.html", {"form": form})
+        return render(request, "conversations/new.html", {"form": form, "uploads": uploads})
     form = NewConversationForm(request.POST)
-    if form.is_valid():
+    form_ok = form.is_valid()  # then the refused files' reasons go on it too
+    if uploads.is_valid(form) and form_ok:
         handles = form.handles()
         found = {
             m.handle.lower(): m
@@ -120,18 +122,24 @@ def new_conversation(request: HttpRequest) -> HttpResponse:
             recipients = list(found.values())
             try:
                 if len(recipients) == 1 and (pair := _existing_pair(request.user, recipients[0])):
-                    actions.send_message(
-                        author=request.user,
-                        conversation=pair,
-                        body=form.cleaned_data["body"],
-                        client_id=form.cleaned_data["client_id"],
+                    uploads.save_with(
+                        lambda: actions.send_message(
+                            author=request.user,
+                            conversation=pair,
+                            body=form.cleaned_data["body"],
+                            client_id=form.cleaned_data["client_id"],
+                        ),
+                        owner_of=lambda sent: sent[0],
                     )
                     return redirect(pair.get_absolute_url())
-                conversation, _message = actions.start_conversation(
-                    author=request.user,
-                    recipients=recipients,
-                    body=form.cleaned_data["body"],
-                    client_id=form.cleaned_data["client_id"],
+                conversation, _message = uploads.save_with(
+                    lambda: actions.start_conversation(
+                        author=request.user,
+                        recipients=recipients,
+                        body=form.cleaned_data["body"],
+                        client_id=form.cleaned_data["client_id"],
+                    ),
+                    owner_of=lambda started: started[1],
                 )
                 return redirect(conversation.get_absolute_url())
             except Http404:
@@ -140,7 +148,7 @@ def new_conversation(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as error:
                 form.add_error(None, error)
-    return render(request, "conversations/new.html", {"form": form}, status=400)
+    return render(request, "conversations/new.html", {"form": form, "uploads": uploads}, status=400)
 
 
 def _page_context(

@@ -13,6 +13,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from forum.checks import log_deployment_warnings  # noqa: E402
 from forum.consumers.wire import defer_autobahn_debug_text  # noqa: E402
+from forum.request_bodies import stream_request_bodies  # noqa: E402
 from forum.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -26,6 +27,8 @@ application = ProtocolTypeRouter(
 )
 
 defer_autobahn_debug_text()
+# An upload reaches Django chunk by chunk from Twisted's spooled file, not whole in memory.
+stream_request_bodies()
 
 # Daphne runs no system checks: say here if this server runs on SQLite or alone.
 log_deployment_warnings()

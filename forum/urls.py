@@ -16,6 +16,11 @@ urlpatterns = [
     path("m/<int:pk>/rsvp/", meetings.meeting_rsvp, name="meeting_rsvp"),
     path("m/<int:pk>/chat/", meetings.meeting_chat, name="meeting_chat"),
     path("m/<int:pk>/chat/<int:message_id>/remove/", meetings.chat_remove, name="chat_remove"),
+    path(
+        "m/<int:pk>/chat/<int:message_id>/fragment/",
+        meetings.chat_fragment,
+        name="chat_fragment",
+    ),
     path("m/<int:pk>/mute/", meetings.chat_mute, name="chat_mute"),
     path("m/<int:pk>/manage/", meetings.meeting_manage, name="meeting_manage"),
     path("m/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),

@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Member
@@ -103,6 +104,15 @@ def group_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _prepare_chat(member: Member, chat: list[ChatMessage]) -> None:
+    """Give each message what `forum/_chat_message.html` shows: its files and reactions."""
+    files = attachment_visibility.files_of(member, chat)
+    shown = reading_selectors.message_reactions(member, [m.pk for m in chat])
+    for message in chat:
+        message.files = files.get(message.pk, [])
+        message.shown_reactions = shown.get(message.pk, [])
+
+
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Agenda, times in the reader's and the organizer's zone, RSVPs, and the chat."""
@@ -115,13 +125,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("author")
         .order_by("-seq")[:CHAT_ON_PAGE]
     )[::-1]
-    files = attachment_visibility.files_of(request.user, chat)
-    for message in chat:
-        message.files = files.get(message.pk, [])
-
-    shown = reading_selectors.message_reactions(request.user, [m.pk for m in chat])
-    for m in chat:
-        m.shown_reactions = shown.get(m.pk, [])
+    _prepare_chat(request.user, chat)
     rsvps = list(Rsvp.objects.filter(meeting=meeting).select_related("member").order_by("answer"))
     mine = next((r.answer for r in rsvps if r.member_id == request.user.pk), None)
     is_chair = visibility.can_chair_meeting(request.user, meeting)
@@ -146,6 +150,35 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reaction_choices": REACTIONS,
         },
     )
+
+
+@login_required
+@require_GET
+def chat_fragment(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """One chat message as the meeting page shows it to this member, files included: the
+    live script inserts this, so a message that arrives looks exactly like one that was there."""
+    meeting = visibility.get_meeting_or_404(request.user, pk)
+    message = (
+        visibility.readable_chat_messages(request.user)
+        .filter(meeting=meeting, pk=message_id, seq__isnull=False)
+        .select_related("author")
+        .first()
+    )
+    if message is None:
+        raise Http404("No such message.")
+    _prepare_chat(request.user, [message])
+    html = render_to_string(
+        "forum/_chat_message.html",
+        {
+            "m": message,
+            "meeting": meeting,
+            "is_chair": visibility.can_chair_meeting(request.user, meeting),
+        },
+        request=request,
+    )
+    response = HttpResponse(html)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

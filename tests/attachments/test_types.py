@@ -65,3 +65,26 @@ def test_markup_and_programs_are_refused_whatever_their_name(content, name):
         detect(content, name)
     assert refused.value.code == "file_type"
     assert name in refused.value.messages[0]
+
+
+def test_a_zip_bomb_named_mimetype_is_not_unpacked_to_sniff_it():
+    """Sniffing an OpenDocument reads the first bytes of its `mimetype` member, never all
+    of it: here 64 MB of zeros packed into a few kilobytes."""
+    import tracemalloc
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("mimetype", "w") as member,
+    ):
+        for _ in range(64):
+            member.write(b"\0" * (1024 * 1024))
+    tracemalloc.start()
+    try:
+        found = detect(out.getvalue(), "bomb.odt")
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert found == types.ZIP
+    assert peak < 8 * 1024 * 1024

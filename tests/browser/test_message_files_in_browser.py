@@ -54,3 +54,28 @@ def test_a_direct_message_carries_files_to_its_participants_only(
     for attachment in files.values():
         assert stranger.request.get(f"/files/{attachment.pk}/").status == 404
     assert stranger.request.get(f"/files/{files['site.png'].pk}/thumb/").status == 404
+
+
+def test_a_new_conversation_starts_with_a_photo(new_page, tmp_path, member, other_country_member):
+    """The new-conversation form takes files as the conversation's own form does."""
+    photo = tmp_path / "office.png"
+    photo.write_bytes(samples.png_bytes(size=(400, 300)))
+    china = new_page()
+    sign_in(china, member.email, PASSWORD)
+    china.goto(f"/messages/new/?to={other_country_member.handle}")
+    china.fill("textarea[name=body]", "Our new office, as promised.")
+    china.set_input_files("input[name=files]", [str(photo)])
+    wait_until(china, "document.querySelectorAll('input[name=attachment]').length === 1")
+    china.click("main form button[type=submit]")
+    china.wait_for_selector("#dm-log .attachment-image img")
+
+    message = DirectMessage.objects.get(body__startswith="Our new office")
+    assert Attachment.objects.get(owner_id=message.pk).name == "office.png"
+    zambia = new_page()
+    sign_in(zambia, other_country_member.email, PASSWORD)
+    zambia.goto(message.conversation.get_absolute_url())
+    wait_until(
+        zambia,
+        "(() => { const i = document.querySelector('#dm-log .attachment-image img');"
+        " return i && i.complete && i.naturalWidth > 0; })()",
+    )

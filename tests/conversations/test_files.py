@@ -175,3 +175,136 @@ def test_retention_takes_a_messages_files_with_it(pair, member, settings):
     settings.DM_RETENTION_DAYS = 30
     assert safety.apply_retention(now=timezone.now() + timedelta(days=31)) >= 1
     assert not Attachment.objects.filter(pk=upload.pk).exists()
+
+
+# --- the new-conversation form takes files as a message in a conversation does -------
+
+
+def test_a_new_conversation_starts_with_files_without_javascript(
+    member, other_country_member, django_capture_on_commit_callbacks
+):
+    client = client_for(member)
+    page = client.get(reverse("conversations:new")).content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file" name="files" id="id_files" multiple' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("conversations:new"),
+            {
+                "to": other_country_member.handle,
+                "body": "The draft, as promised.",
+                "client_id": "new-with-files",
+                "files": [
+                    samples.upload("draft.pdf", samples.pdf_bytes(pages=2)),
+                    samples.upload("site.png", samples.png_bytes()),
+                ],
+            },
+        )
+    assert response.status_code == 302
+    message = DirectMessage.objects.get(client_id="new-with-files")
+    assert response.url == message.conversation.get_absolute_url()
+    pdf, photo = Attachment.objects.filter(owner_id=message.pk).order_by("position")
+    assert (pdf.name, photo.name) == ("draft.pdf", "site.png")
+    assert _fetch(other_country_member, pdf.pk).status_code == 200
+    assert _fetch(other_country_member, photo.pk).status_code == 200
+    shown = client_for(other_country_member).get(response.url).content.decode()
+    assert f'src="{reverse("attachment_variant", args=[photo.pk, "thumb"])}"' in shown
+
+
+def test_a_new_message_to_an_existing_pair_carries_its_files(pair, member, other_country_member):
+    response = client_for(member).post(
+        reverse("conversations:new"),
+        {
+            "to": other_country_member.handle,
+            "body": "Again, with the minutes",
+            "client_id": "pair-with-files",
+            "files": [samples.upload("minutes.txt", b"Minutes", "text/plain")],
+        },
+    )
+    assert response.status_code == 302 and response.url == pair.get_absolute_url()
+    message = DirectMessage.objects.get(client_id="pair-with-files")
+    assert message.conversation_id == pair.pk
+    assert Attachment.objects.get(owner_id=message.pk).name == "minutes.txt"
+
+
+def test_a_refused_file_on_a_new_conversation_keeps_what_was_typed(member, other_country_member):
+    response = client_for(member).post(
+        reverse("conversations:new"),
+        {
+            "to": other_country_member.handle,
+            "body": "Please read the attached report",
+            "client_id": "new-refused",
+            "files": [
+                samples.upload("report.pdf", b"<!doctype html><script>alert(1)</script>"),
+                samples.upload("minutes.txt", b"Kept minutes", "text/plain"),
+            ],
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please read the attached report" in page
+    assert other_country_member.handle in page  # the recipient stays filled in
+    assert "report.pdf" in page  # the refusal names the file
+    kept = Attachment.objects.get(name="minutes.txt")
+    assert f'name="attachment" value="{kept.pk}"' in page  # accepted file kept by id
+    assert not DirectMessage.objects.filter(client_id="new-refused").exists()
+
+
+def test_a_kept_file_goes_with_the_new_conversation_once_the_recipient_is_right(
+    member, other_country_member
+):
+    client = client_for(member)
+    typo = client.post(
+        reverse("conversations:new"),
+        {
+            "to": "nobody-by-that-name",
+            "body": "Notes attached",
+            "client_id": "new-typo",
+            "files": [samples.upload("notes.txt", b"Notes", "text/plain")],
+        },
+    )
+    assert typo.status_code == 400
+    kept = Attachment.objects.get(name="notes.txt")
+    assert f'name="attachment" value="{kept.pk}"' in typo.content.decode()
+    fixed = client.post(
+        reverse("conversations:new"),
+        {
+            "to": other_country_member.handle,
+            "body": "Notes attached",
+            "client_id": "new-typo",
+            "attachment": kept.pk,
+        },
+    )
+    assert fixed.status_code == 302
+    kept.refresh_from_db()
+    assert kept.owner_id == DirectMessage.objects.get(client_id="new-typo").pk
+
+
+def test_new_conversation_files_keep_the_limits_and_the_quota(
+    member, other_country_member, settings
+):
+    settings.ATTACHMENT_MAX_PER_POST = 2
+    too_many = client_for(member).post(
+        reverse("conversations:new"),
+        {
+            "to": other_country_member.handle,
+            "body": "Three notes",
+            "client_id": "new-three",
+            "files": [samples.upload(f"n{i}.txt", f"note {i}".encode()) for i in range(3)],
+        },
+    )
+    assert too_many.status_code == 400
+    assert "Three notes" in too_many.content.decode()
+    settings.ATTACHMENT_DAILY_QUOTA_BYTES = 10
+    over_quota = client_for(member).post(
+        reverse("conversations:new"),
+        {
+            "to": other_country_member.handle,
+            "body": "A long note",
+            "client_id": "new-quota",
+            "files": [samples.upload("long.txt", b"x" * 100, "text/plain")],
+        },
+    )
+    assert over_quota.status_code == 400
+    assert "allowance" in over_quota.content.decode()
+    assert not DirectMessage.objects.filter(client_id__in=["new-three", "new-quota"]).exists()

@@ -91,6 +91,17 @@ URLS: dict = {
         Row("POST", "limited", NOT_FOUND, "reader moderator"),
         Row("POST", "missing", NOT_FOUND, "reader"),
     ],
+    "chat_fragment": [
+        Row("GET", "live", LOGIN, "anonymous"),
+        Row("GET", "live", NOT_FOUND, "outsider"),
+        Row("GET", "live", OK, "members moderators"),
+        Row("GET", "live", NOT_FOUND, "reader", args={"message_id": MISSING_ID}),
+        # The limited room is Zambia's; its one message was removed.
+        Row("GET", "limited", NOT_FOUND, "outsider foreigner chair"),
+        Row("GET", "limited", NOT_FOUND, "reader moderator", hides="limited-chat"),
+        Row("GET", "missing", NOT_FOUND, "reader"),
+        Row("POST", "live", NOT_ALLOWED, "reader"),
+    ],
     "bookmarks": [
         Row("GET", "-", LOGIN, "anonymous"),
         Row("GET", "-", OK, "signed-in"),
@@ -187,7 +198,7 @@ URLS: dict = {
 
 KINDS = {
     "post": "post_react post_bookmark post_fragment",
-    "meeting": "chat_react",
+    "meeting": "chat_react chat_fragment",
     "thread": "mention_candidates thread_row",
     "draftbox": "draft",
     "avatar": "avatar_image",

@@ -88,6 +88,30 @@
     if (stick) log.scrollTop = log.scrollHeight;
   }
 
+  // A message that arrives shows at once from its frame, then as the server renders it
+  // for this reader (GET .../chat/<id>/fragment/): the page's own partial, so it looks
+  // exactly like the messages that were there, files, reactions and a chair's buttons too.
+  function fragment(id) {
+    return fetch(d.fragment.replace("2147483647", id), { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) return Promise.reject(r.status);
+      return r.text();
+    }).then(function (html) {
+      var holder = document.createElement("template");
+      holder.innerHTML = html.trim(); // rendered and sanitized by the server
+      return holder.content.firstElementChild;
+    });
+  }
+  function render(id) {
+    fragment(id).then(function (node) {
+      var old = log.querySelector('li[data-id="' + id + '"]');
+      if (!node || !old) return; // removed meanwhile
+      var stick = atBottom();
+      old.replaceWith(node);
+      if (stick) log.scrollTop = log.scrollHeight;
+      document.dispatchEvent(new CustomEvent("forum:post", { detail: node }));
+    }, function () {});
+  }
+
   function onMessage(m, s) {
     if (m.removed) return;
     if (log.querySelector('[data-id="' + m.id + '"]')) return;
@@ -98,6 +122,7 @@
     var old = mine ? log.querySelector('li[data-client-id="' + CSS.escape(m.client_id) + '"]') : null;
     if (mine) forget(m.client_id);
     if (old) old.replaceWith(node); else append(node);
+    if (d.fragment) render(m.id);
   }
   function onAck(a) {
     var node = log.querySelector('li[data-client-id="' + CSS.escape(a.client_id) + '"]');
