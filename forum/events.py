@@ -345,14 +345,17 @@ def meeting_stream(meeting_id: int) -> str:
     return f"meeting:{meeting_id}"
 
 
-def chat_payload(message) -> dict[str, Any]:
-    return {
+def chat_payload(message, *, with_files: bool = False) -> dict[str, Any]:
+    payload = {
         "id": message.pk,
         "client_id": message.client_id,
         "author": _member(message.author),
         "html": message.html,
         "created_at": message.created_at.isoformat(),
     }
+    if with_files:
+        payload["files"] = True  # the page fetches the rendered message, files and all
+    return payload
 
 
 def meeting_state_payload(meeting, now=None) -> dict[str, Any]:

@@ -330,9 +330,12 @@ def rsvp(*, member: Member, meeting: Meeting, answer: str) -> Rsvp:
 
 
 def send_chat(
-    *, author: Member, meeting: Meeting, client_id: str, body: str
+    *, author: Member, meeting: Meeting, client_id: str, body: str, with_files: bool = False
 ) -> tuple[ChatMessage, bool]:
     """Store a chat message with the room's next seq; return (message, created).
+
+    `with_files`: files will be attached in the same transaction (the form's uploads);
+    the event says so, and readers' pages fetch the message as the server renders it.
 
     A resend with the same `client_id` returns the stored message (created False),
     even when identical sends race: the database keeps one.
@@ -359,7 +362,9 @@ def send_chat(
             message = ChatMessage.objects.create(
                 meeting=room, author=author, client_id=client_id, body=body, html=html
             )
-            event = _emit(room, events.CHAT_MESSAGE, events.chat_payload(message))
+            event = _emit(
+                room, events.CHAT_MESSAGE, events.chat_payload(message, with_files=with_files)
+            )
             message.seq = event.seq
             message.save(update_fields=["seq"])
             search_index.index_chat_message(message, new=True)

@@ -266,6 +266,7 @@ def meeting_chat(request: HttpRequest, pk: int) -> HttpResponse:
                     meeting=meeting,
                     client_id=form.cleaned_data["client_id"],
                     body=form.cleaned_data["body"],
+                    with_files=bool(uploads.pending),
                 ),
                 owner_of=lambda sent: sent[0],
             )

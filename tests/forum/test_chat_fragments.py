@@ -83,3 +83,21 @@ def test_the_fragment_asks_a_fixed_number_of_queries(
     client.get(url)
     with django_assert_max_num_queries(12):
         client.get(url)
+
+
+def test_only_a_message_sent_with_files_tells_pages_to_fetch_its_fragment(
+    message_with_files, live_meeting, other_country_member
+):
+    """Readers fetch the rendered message only when it has files: a request per reader
+    per message would grow with the room."""
+    from forum import events
+    from forum.models import Event
+
+    plain, _created = actions.send_chat(
+        author=other_country_member, meeting=live_meeting, client_id="plain", body="No files"
+    )
+    logged = {
+        row.payload["id"]: row.payload for row in Event.objects.filter(type=events.CHAT_MESSAGE)
+    }
+    assert logged[message_with_files.pk].get("files") is True
+    assert "files" not in logged[plain.pk]

@@ -88,9 +88,10 @@
     if (stick) log.scrollTop = log.scrollHeight;
   }
 
-  // A message that arrives shows at once from its frame, then as the server renders it
-  // for this reader (GET .../chat/<id>/fragment/): the page's own partial, so it looks
-  // exactly like the messages that were there, files, reactions and a chair's buttons too.
+  // A message that arrives shows at once from its frame. One that came with files is
+  // then fetched as the server renders it for this reader (GET .../chat/<id>/fragment/),
+  // the page's own partial, so its files show as on the page. Only those: a request per
+  // reader per message would grow with the room.
   function fragment(id) {
     return fetch(d.fragment.replace("2147483647", id), { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) return Promise.reject(r.status);
@@ -122,7 +123,7 @@
     var old = mine ? log.querySelector('li[data-client-id="' + CSS.escape(m.client_id) + '"]') : null;
     if (mine) forget(m.client_id);
     if (old) old.replaceWith(node); else append(node);
-    if (d.fragment) render(m.id);
+    if (d.fragment && m.files) render(m.id);
   }
   function onAck(a) {
     var node = log.querySelector('li[data-client-id="' + CSS.escape(a.client_id) + '"]');
