@@ -149,25 +149,25 @@ def check_may_send(author: Member, conversation: Conversation) -> list[int]:
     """
     if not enabled():
         raise CannotMessage(_("Direct messages are turned off on this forum."), code="dm_off")
-    # One query: who is in it, who of them blocked the author, and what kind it is.
+    # One query: who is in it, who of them blocked the author, whom the policy lets the
+    # author write to, and what kind of conversation it is.
     rows = list(
         Participant.objects.filter(conversation=conversation.pk, left_at__isnull=True)
         .annotate(
-            blocks=Exists(Block.objects.filter(blocker=OuterRef("member"), blocked=author.pk))
+            blocks=Exists(Block.objects.filter(blocker=OuterRef("member"), blocked=author.pk)),
+            reachable=Exists(messageable_members(author).filter(pk=OuterRef("member"))),
         )
-        .values_list("member", "blocks", "conversation__is_group")
+        .values_list("member", "blocks", "reachable", "conversation__is_group")
     )
-    current = [member_id for member_id, _blocks, _group in rows]
+    current = [member_id for member_id, *_rest in rows]
     if author.pk not in current:
         raise Http404("No such conversation.")
-    others = [m for m in current if m != author.pk]
+    others = [row for row in rows if row[0] != author.pk]
     if not others:
         raise CannotMessage(_("Nobody else is left in this conversation."), code="alone")
-    blocking = {m for m, blocks, _group in rows if blocks and m != author.pk}
-    is_group = rows[0][2]
-    if not is_group and (
-        blocking or not messageable_members(author).filter(pk__in=others).exists()
-    ):
+    blocking = {m for m, blocks, _reachable, _group in others if blocks}
+    is_group = rows[0][3]
+    if not is_group and (blocking or not any(reachable for _m, _b, reachable, _g in others)):
         raise CannotMessage(_("You cannot message this member."), code="cannot_message")
     return [m for m in current if m not in blocking]
 

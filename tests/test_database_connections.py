@@ -37,6 +37,17 @@ def test_connection_settings_on_this_pass(settings):
         assert options.get("pool") == (expected if config.has_connection_pool() else None)
 
 
+@pytest.mark.django_db
+def test_closing_a_sqlite_connection_leaves_the_wal_alone():
+    """No checkpoint (and its syncs) per close: SQLite checkpoints as the WAL grows."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    import sqlite3
+
+    connection.ensure_connection()
+    assert connection.connection.getconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE)
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql" or not config.has_connection_pool(),
     reason="psycopg's pool on PostgreSQL only",
