@@ -119,7 +119,8 @@ def send_message(
 
     A resend with the same `client_id` returns the stored message (created False), even
     when identical sends race: the database keeps one (its unique constraint decides, so
-    a first send asks for nothing more). Eight queries, whoever is in the conversation.
+    a first send asks for nothing more). Nine queries with the transaction's begin and
+    commit, whoever is in the conversation.
     """
     check_client_id(client_id)
     try:
