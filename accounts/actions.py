@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -182,6 +182,10 @@ def update_notification_settings(*, member: Member, **fields: object) -> Member:
     return member
 
 
+# Other apps' parts of the immediate email (direct messages) switch themselves off here.
+NOTIFICATION_OPT_OUTS: list[Callable[[Member], None]] = []
+
+
 def unsubscribe(*, member: Member, what: str) -> None:
     """Switch off the digest (`digest`) or immediate emails (`notifications`)."""
     if what == "digest":
@@ -191,6 +195,9 @@ def unsubscribe(*, member: Member, what: str) -> None:
     else:
         raise ValueError(what)
     get_user_model().objects.filter(pk=member.pk).update(**fields)
+    if what == "notifications":
+        for opt_out in NOTIFICATION_OPT_OUTS:
+            opt_out(member)
 
 
 AVATAR_MAX_BYTES = 5 * 1024 * 1024

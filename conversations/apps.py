@@ -19,3 +19,11 @@ class ConversationsConfig(AppConfig):
         # Unread direct messages ride along in each member's digest.
         if mail.digest_section not in digests.EXTRA_SECTIONS:
             digests.EXTRA_SECTIONS.append(mail.digest_section)
+        from accounts import actions as accounts
+        from forum import notification_mail
+
+        # And in the immediate notification email, which "Stop these emails" stops too.
+        if mail.immediate_section not in notification_mail.EXTRA_SECTIONS:
+            notification_mail.EXTRA_SECTIONS.append(mail.immediate_section)
+        if mail.stop_immediate not in accounts.NOTIFICATION_OPT_OUTS:
+            accounts.NOTIFICATION_OPT_OUTS.append(mail.stop_immediate)

@@ -1,4 +1,5 @@
-"""Messages left unread for 15 minutes: an email (if the member chose it) and the digest.
+"""Messages left unread for 15 minutes: in the immediate notification email (if the
+member chose it) and in the digest.
 
 Both ask the same selector, `unread_messages`, which never returns a deleted message, a
 muted conversation, one the member left, or a message from someone they blocked.
@@ -12,12 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy
 
 from conversations.live import preview
 from conversations.models import Block, DirectMessage, MailPreference, Participant
@@ -111,13 +108,19 @@ def unread_messages(
 
 
 def digest_section(members, since: dict[int, datetime], until: datetime) -> dict:
-    """The digest's "Unread direct messages" section (an EXTRA_SECTIONS builder)."""
+    """The digest's "Unread direct messages" section (an EXTRA_SECTIONS builder).
+
+    A message counts once it has been unread for UNREAD_AFTER, so each digest covers the
+    messages written between UNREAD_AFTER before the previous digest and UNREAD_AFTER
+    before this one: none written just before a digest falls between two of them.
+    """
     from forum.digests import ExtraItem, ExtraSection
 
-    found = unread_messages([m.pk for m in members], until=until, since=since)
+    shifted = {member_id: moment - UNREAD_AFTER for member_id, moment in since.items()}
+    found = unread_messages([m.pk for m in members], until=until, since=shifted)
     return {
         member_id: ExtraSection(
-            title=_lazy("Unread direct messages"),
+            title=gettext_lazy("Unread direct messages"),
             items=[
                 ExtraItem(text=f"{item.author}: {item.excerpt}", url=item.url, when=item.created_at)
                 for item in items[-MAX_PER_EMAIL:]
@@ -131,13 +134,6 @@ def digest_section(members, since: dict[int, datetime], until: datetime) -> dict
 # --- the immediate email ---------------------------------------------------------------
 
 
-@dataclass
-class MailReport:
-    sent: int = 0
-    failed: int = 0
-    messages: int = 0
-
-
 def _wants_email(member_ids: list[int]) -> list[int]:
     refused = set(
         MailPreference.objects.filter(member__in=member_ids, immediate=False).values_list(
@@ -147,68 +143,53 @@ def _wants_email(member_ids: list[int]) -> list[int]:
     return [m for m in member_ids if m not in refused]
 
 
-def _message(member, items: list[UnreadItem]) -> EmailMultiAlternatives:
-    with translation.override(member.language), timezone.override(member.time_zone):
-        subject = ngettext(
-            "%(n)d unread direct message in the forum",
-            "%(n)d unread direct messages in the forum",
-            len(items),
-        ) % {"n": len(items)}
-        context = {
-            "member": member,
-            "items": items,
-            "messages_url": settings.SITE_URL + "/messages/",
-            "subject": subject,
-            "LANGUAGE_BIDI": translation.get_language_bidi(),
-        }
-        text = render_to_string("conversations/email/unread.txt", context)
-        html = render_to_string("conversations/email/unread.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[member.email])
-    message.attach_alternative(html, "text/html")
-    return message
+def _mark_emailed(member_id: int, items: list[UnreadItem]) -> None:
+    newest: dict[int, int] = {}
+    for item in items:
+        newest[item.conversation_id] = max(newest.get(item.conversation_id, 0), item.seq)
+    for conversation_id, seq in newest.items():
+        Participant.objects.filter(
+            member=member_id, conversation=conversation_id, emailed_seq__lt=seq
+        ).update(emailed_seq=seq)
 
 
-def run(*, now: datetime | None = None) -> MailReport:
-    """Mail each member who chose it their messages unread for 15 minutes, once."""
-    from django.contrib.auth import get_user_model
+def immediate_section(now: datetime) -> dict:
+    """Messages unread for UNREAD_AFTER, as a part of each member's immediate
+    notification email (a forum.notification_mail.EXTRA_SECTIONS builder): for the
+    members who chose it, each message once. Five queries for any number of members."""
+    from forum.notification_mail import ExtraItem, ExtraSection
 
-    now = now or timezone.now()
-    report = MailReport()
     waiting = Participant.objects.filter(
         left_at__isnull=True, muted=False, conversation__last_seq__gt=F("read_seq")
     ).filter(conversation__last_seq__gt=F("emailed_seq"))
     member_ids = _wants_email(sorted(set(waiting.values_list("member", flat=True))))
     if not member_ids:
-        return report
+        return {}
     found = unread_messages(member_ids, until=now, for_email=True)
-    if not found:
-        return report
-    members = get_user_model().objects.in_bulk(list(found))
-    try:
-        connection = mailers.default
-        connection.open()
-    except Exception:
-        logger.warning("Could not reach the mail server; messages stay unmailed", exc_info=True)
-        report.failed = len(found)
-        return report
-    try:
-        for member_id, items in found.items():
-            member = members[member_id]
-            try:
-                connection.send_messages([_message(member, items[-MAX_PER_EMAIL:])])
-            except Exception:
-                logger.warning("Could not mail member %s", member_id, exc_info=True)
-                report.failed += 1
-                continue
-            report.sent += 1
-            report.messages += len(items)
-            newest: dict[int, int] = {}
-            for item in items:
-                newest[item.conversation_id] = max(newest.get(item.conversation_id, 0), item.seq)
-            for conversation_id, seq in newest.items():
-                Participant.objects.filter(
-                    member=member_id, conversation=conversation_id, emailed_seq__lt=seq
-                ).update(emailed_seq=seq)
-    finally:
-        connection.close()
-    return report
+    sections = {}
+    for member_id, items in found.items():
+        shown = items[-MAX_PER_EMAIL:]
+        sections[member_id] = ExtraSection(
+            title=gettext_lazy("Unread direct messages"),
+            items=[
+                ExtraItem(text=f"{item.author}: {item.excerpt}", url=item.url, when=item.created_at)
+                for item in shown
+            ],
+            # Everything found counts as mailed, beyond the MAX_PER_EMAIL shown too.
+            sent=lambda member_id=member_id, items=items: _mark_emailed(member_id, items),
+        )
+    return sections
+
+
+def run(*, now: datetime | None = None):
+    """Send the immediate notification emails that are due, unread messages included."""
+    from forum import notification_mail
+
+    return notification_mail.run(now=now)
+
+
+def stop_immediate(member) -> None:
+    """The notification email's "Stop these emails" stops its direct messages too."""
+    from conversations.actions.messages import set_mail_preference
+
+    set_mail_preference(member=member, immediate=False)

@@ -78,6 +78,30 @@ def blocked_by(member_ids, author_id: int) -> set[int]:
     )
 
 
+def _reachable(member_ids, sender: Viewer) -> tuple[set[int], set[int]]:
+    """Return (those of `member_ids` the policy lets `sender` write to, those of them who
+    blocked `sender`): two queries at most, whatever the number of members."""
+    ids = {int(m) for m in member_ids}
+    if not ids or not enabled():
+        return set(), set()
+    allowed = set(messageable_members(sender).filter(pk__in=ids).values_list("pk", flat=True))
+    return allowed, (blocked_by(allowed, sender.pk) if allowed else set())
+
+
+def may_message(sender: Viewer, member_ids) -> set[int]:
+    """Return which of `member_ids` `sender` may write to one-to-one now: the rule that
+    `check_may_write_to` and `check_may_send` apply (policy, shared group, blocks).
+
+    For the "Message" buttons of profiles and member lists: two queries at most for a
+    whole list. Someone who blocked the sender gets no button; like a refused send, that
+    tells the sender no more than "cannot message this member".
+    """
+    if not _signed_in(sender):
+        return set()
+    allowed, blocking = _reachable(member_ids, sender)
+    return allowed - blocking
+
+
 def check_may_write_to(sender: Member, recipients: list[Member]) -> None:
     """Raise CannotMessage unless `sender` may start a conversation with `recipients`.
 
@@ -91,14 +115,10 @@ def check_may_write_to(sender: Member, recipients: list[Member]) -> None:
             % {"min": PARTICIPANTS_MIN, "max": PARTICIPANTS_MAX},
             code="participants",
         )
-    allowed = set(
-        messageable_members(sender)
-        .filter(pk__in=[r.pk for r in recipients])
-        .values_list("pk", flat=True)
-    )
+    allowed, blocking = _reachable([r.pk for r in recipients], sender)
     if allowed != {r.pk for r in recipients}:
         raise Http404("No such member.")
-    if blocked_by(allowed, sender.pk):
+    if blocking:
         raise CannotMessage(_("You cannot message this member."), code="cannot_message")
     if policy() == SAME_GROUP_ONLY and not _one_common_group([sender.pk, *allowed]):
         raise CannotMessage(
@@ -129,25 +149,25 @@ def check_may_send(author: Member, conversation: Conversation) -> list[int]:
     """
     if not enabled():
         raise CannotMessage(_("Direct messages are turned off on this forum."), code="dm_off")
-    # One query: who is in it, who of them blocked the author, and what kind it is.
+    # One query: who is in it, who of them blocked the author, whom the policy lets the
+    # author write to, and what kind of conversation it is.
     rows = list(
         Participant.objects.filter(conversation=conversation.pk, left_at__isnull=True)
         .annotate(
-            blocks=Exists(Block.objects.filter(blocker=OuterRef("member"), blocked=author.pk))
+            blocks=Exists(Block.objects.filter(blocker=OuterRef("member"), blocked=author.pk)),
+            reachable=Exists(messageable_members(author).filter(pk=OuterRef("member"))),
         )
-        .values_list("member", "blocks", "conversation__is_group")
+        .values_list("member", "blocks", "reachable", "conversation__is_group")
     )
-    current = [member_id for member_id, _blocks, _group in rows]
+    current = [member_id for member_id, *_rest in rows]
     if author.pk not in current:
         raise Http404("No such conversation.")
-    others = [m for m in current if m != author.pk]
+    others = [row for row in rows if row[0] != author.pk]
     if not others:
         raise CannotMessage(_("Nobody else is left in this conversation."), code="alone")
-    blocking = {m for m, blocks, _group in rows if blocks and m != author.pk}
-    is_group = rows[0][2]
-    if not is_group and (
-        blocking or not messageable_members(author).filter(pk__in=others).exists()
-    ):
+    blocking = {m for m, blocks, _reachable, _group in others if blocks}
+    is_group = rows[0][3]
+    if not is_group and (blocking or not any(reachable for _m, _b, reachable, _g in others)):
         raise CannotMessage(_("You cannot message this member."), code="cannot_message")
     return [m for m in current if m not in blocking]
 

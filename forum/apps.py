@@ -18,6 +18,14 @@ class ForumConfig(AppConfig):
 
         checks.register(forum_checks.deployment_warnings)
 
+        from django.db.backends.signals import connection_created
+
+        from forum import config
+
+        connection_created.connect(
+            config.sqlite_connection_created, dispatch_uid="forum.sqlite_connection_created"
+        )
+
         user_logged_out.connect(
             events.close_sockets_on_logout, dispatch_uid="forum.close_sockets_on_logout"
         )

@@ -37,6 +37,32 @@ def test_connection_settings_on_this_pass(settings):
         assert options.get("pool") == (expected if config.has_connection_pool() else None)
 
 
+def test_a_sqlite_file_keeps_one_connection_open_so_no_close_checkpoints(tmp_path):
+    """Closing a request's connection is never the last close of the database file, so
+    it does not copy the WAL back and sync (SQLite checkpoints as the WAL grows)."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    path = tmp_path / "forum.sqlite3"
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE note (text)")
+    setup.close()
+    django_connection = SimpleNamespace(
+        vendor="sqlite", settings_dict={"NAME": path}, is_in_memory_db=lambda: False
+    )
+    config.sqlite_connection_created(None, django_connection)
+    config.sqlite_connection_created(None, django_connection)  # one keeper per file
+    try:
+        request = sqlite3.connect(path, isolation_level=None)
+        request.execute("INSERT INTO note VALUES ('kept')")
+        request.close()
+        wal = Path(f"{path}-wal")
+        assert wal.exists() and wal.stat().st_size > 0  # not checkpointed away on close
+    finally:
+        config._sqlite_keepers.pop(str(path)).close()
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql" or not config.has_connection_pool(),
     reason="psycopg's pool on PostgreSQL only",

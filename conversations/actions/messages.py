@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,52 +118,71 @@ def send_message(
     """Store a message with the conversation's next seq; return (message, created).
 
     A resend with the same `client_id` returns the stored message (created False), even
-    when identical sends race: the database keeps one.
+    when identical sends race: the database keeps one (its unique constraint decides, so
+    a first send asks for nothing more). Nine queries with the transaction's begin and
+    commit, whoever is in the conversation.
     """
     check_client_id(client_id)
-    existing = _sent(conversation.pk, author, client_id)
-    if existing is not None:
+    try:
+        receivers = rules.check_may_send(author, conversation)  # Http404 for a non-member
+        body = _check_body(body)
+        if quote is not None and (quote.conversation_id != conversation.pk or quote.deleted):
+            raise ValidationError(_("That message cannot be quoted."), code="bad_quote")
+        _check_message_rate(author)
+    except (Http404, ValidationError):
+        # A resend of a message stored before a block, a rate limit or leaving is still
+        # that message: the sender learns it arrived, not that it was refused.
+        existing = _sent(conversation.pk, author, client_id)
+        if existing is None:
+            raise
         return existing, False
-    receivers = rules.check_may_send(author, conversation)  # Http404 for a non-member
-    body = _check_body(body)
-    if quote is not None and (quote.conversation_id != conversation.pk or quote.deleted):
-        raise ValidationError(_("That message cannot be quoted."), code="bad_quote")
-    _check_message_rate(author)
     html = _render(body, conversation.pk)
     try:
         with transaction.atomic():
-            # One sender at a time per conversation: seq order is commit order, and a
-            # racing resend of the same client_id finds the first one stored.
-            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-            existing = _sent(locked.pk, author, client_id)
-            if existing is not None:
-                return existing, False
-            now = timezone.now()
-            locked.last_seq += 1
-            locked.last_message_at = now
-            locked.save(update_fields=["last_seq", "last_message_at"])
-            message = DirectMessage.objects.create(
-                conversation=locked,
+            # One sender at a time per conversation (the update locks its row): seq order
+            # is commit order.
+            seq, now = _next_seq(conversation.pk)
+            message = DirectMessage(
+                conversation_id=conversation.pk,
                 author=author,
-                seq=locked.last_seq,
+                seq=seq,
                 client_id=client_id,
                 body=body,
                 html=html,
                 quote=quote,
                 created_at=now,
             )
+            message.save(force_insert=True)
             # The author has read what they wrote.
-            Participant.objects.filter(conversation=locked, member=author).update(
-                read_seq=locked.last_seq, read_at=now
+            Participant.objects.filter(conversation=conversation.pk, member=author).update(
+                read_seq=seq, read_at=now
             )
             live.record(live.DM_MESSAGE, live.message_payload(message), receivers, unread=True)
     except IntegrityError:
-        # Another send with this client_id committed first: that one is the message.
+        # A send with this client_id is stored already (a retry, or a racing twin that
+        # committed first): that one is the message, and this transaction left no trace.
         existing = _sent(conversation.pk, author, client_id)
         if existing is None:
             raise
         return existing, False
     return message, True
+
+
+def _next_seq(conversation_id: int) -> tuple[int, datetime]:
+    """Take the conversation's next seq in one statement that also locks its row until
+    the transaction ends (what select_for_update, then save, did in two)."""
+    now = timezone.now()
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1, last_message_at = %s "  # noqa: S608
+            "WHERE id = %s RETURNING last_seq",
+            [connection.ops.adapt_datetimefield_value(now), conversation_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such conversation.")
+    return row[0], now
 
 
 def _sent(conversation_id: int, author: Member, client_id: str) -> DirectMessage | None:

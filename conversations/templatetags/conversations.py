@@ -9,7 +9,6 @@ register = template.Library()
 
 @register.simple_tag
 def may_message(member, other) -> bool:
-    """Whether to offer a "Message" button to `member` on `other`'s profile."""
-    if not getattr(member, "is_authenticated", False):
-        return False
-    return visibility.messageable_members(member).filter(pk=other.pk).exists()
+    """Whether to offer a "Message" button to `member` on `other`'s profile (the rule
+    that a send asks; see `visibility.may_message`)."""
+    return other.pk in visibility.may_message(member, [other.pk])

@@ -33,13 +33,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def group_people(request: HttpRequest, slug: str) -> HttpResponse:
     """A working group's description and its members, grouped by country."""
+    from conversations import visibility as messaging
+
     group = visibility.get_group_or_404(request.user, slug)
+    roster = list(visibility.group_roster(request.user, group))
     return render(
         request,
         "forum/group_people.html",
         {
             "group": group,
-            "roster": visibility.group_roster(request.user, group),
+            "roster": roster,
+            # Whom a "Message" button may be offered to: the one rule of direct messages.
+            "messageable": messaging.may_message(request.user, [m.member_id for m in roster]),
             "role": Role(role) if (role := visibility.role_in(request.user, group)) else None,
             "can_chair": visibility.can_chair(request.user, group),
         },

@@ -229,3 +229,37 @@ def test_a_seat_is_unique_per_member(pair, member):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Participant.objects.create(conversation=pair, member=member)
+
+
+def test_a_send_costs_the_same_queries_for_two_members_or_ten(
+    make_member, legal, member, pair, django_assert_num_queries
+):
+    """Checks (one query), seq, message, the author's read mark, unread counts and the
+    two event rows, with the transaction's begin and end: nine, whoever is in it."""
+    say(member, pair, "warm")  # rate-limit buckets exist
+    with django_assert_num_queries(9):
+        say(member, pair, "Two of us")
+    others = [make_member(country="KE", groups=[legal]) for _ in range(9)]
+    group, _first = actions.start_conversation(
+        author=member, recipients=others, body="Ten of us", client_id="ten"
+    )
+    with django_assert_num_queries(9):
+        message = say(member, group, "Still nine queries")
+    assert message.seq == 2
+
+
+def test_a_resend_after_a_block_still_answers_with_the_stored_message(
+    member, other_country_member, pair
+):
+    from conversations.actions import safety
+
+    first, created = actions.send_message(
+        author=member, conversation=pair, body="Before", client_id="before-block"
+    )
+    safety.block(blocker=other_country_member, blocked=member)
+    again, created_again = actions.send_message(
+        author=member, conversation=pair, body="Before", client_id="before-block"
+    )
+    assert created and not created_again and again.pk == first.pk
+    with pytest.raises(rules.CannotMessage):
+        actions.send_message(author=member, conversation=pair, body="After", client_id="new")

@@ -1,4 +1,4 @@
-"""Mail direct messages left unread for 15 minutes. Run every 5 minutes."""
+"""Send the immediate notification emails that are due, unread direct messages included."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from conversations import mail
 
 
 class Command(BaseCommand):
-    help = "Email members who chose it about direct messages they have not read in 15 minutes."
+    help = (
+        "Email members who chose it about direct messages they have not read in 15 minutes "
+        "(inside their immediate notification email, with any notifications due; "
+        "send_notifications does the same and more)."
+    )
 
     def handle(self, *args, **options) -> None:
         report = mail.run()
         self.stdout.write(
-            f"Direct-message emails: {report.sent} sent ({report.messages} messages), "
-            f"{report.failed} failed and kept for the next run."
+            f"Notification emails: {report.sent} sent ({report.extra_items} unread direct "
+            f"messages, {report.notifications} notifications), {report.failed} failed and kept "
+            "for the next run."
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from forum import notification_mail
@@ -21,10 +20,9 @@ class Command(BaseCommand):
         caught_up = notifications.derive_missed()
         if caught_up:
             self.stdout.write(f"Derived the notifications of {caught_up} missed posts.")
+        # Other apps' parts (direct messages unread for 15 minutes) ride in the same email.
         report = notification_mail.run()
         self.stdout.write(
-            f"Notification emails: {report.sent} sent ({report.notifications} notifications), "
-            f"{report.failed} failed and kept for the next run."
+            f"Notification emails: {report.sent} sent ({report.notifications} notifications, "
+            f"{report.extra_items} other items), {report.failed} failed and kept for the next run."
         )
-        # Direct messages unread for 15 minutes go out on the same schedule.
-        call_command("send_message_emails", stdout=self.stdout)
