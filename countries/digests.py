@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
 from countries.models import CountryFollow
@@ -64,7 +64,7 @@ def followed_countries(
             ExtraItem(
                 # Lazy: the message is rendered later, in the member's language.
                 text=format_lazy(
-                    _lazy("New risk assessment: {country}, {date}"),
+                    gettext_lazy("New risk assessment: {country}, {date}"),
                     country=code,
                     date=assessed_on.isoformat(),
                 ),
@@ -91,5 +91,7 @@ def followed_countries(
                 )
             )
         if items:
-            sections[member.pk] = ExtraSection(title=_lazy("Countries you follow"), items=items)
+            sections[member.pk] = ExtraSection(
+                title=gettext_lazy("Countries you follow"), items=items
+            )
     return sections

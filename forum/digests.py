@@ -32,8 +32,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import unsubscribe
 from accounts.models import DigestFrequency, Member
@@ -193,7 +192,7 @@ def upcoming_meetings(
         meetings = [m for m in found.get(member.pk, []) if m.group_id not in skip]
         if meetings:
             sections[member.pk] = ExtraSection(
-                title=_lazy("Upcoming meetings"),
+                title=gettext_lazy("Upcoming meetings"),
                 items=[
                     ExtraItem(
                         text=meeting.title,

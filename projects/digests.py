@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import DigestFrequency, Member
 from forum.digests import ExtraItem, ExtraSection, _absolute
@@ -48,7 +48,7 @@ def docking_steps(
         ]
         if mine:
             sections[member.pk] = ExtraSection(
-                title=_lazy("Docking"),
+                title=gettext_lazy("Docking"),
                 items=[
                     ExtraItem(
                         text=f"{step.docking.listing.title}: "
@@ -70,7 +70,7 @@ def suggested_listings(
     found = suggestions_for_many(weekly)
     return {
         member_id: ExtraSection(
-            title=_lazy("Suggested for you"),
+            title=gettext_lazy("Suggested for you"),
             items=[
                 ExtraItem(
                     text=f"{s.listing.title} ({s.why})",
