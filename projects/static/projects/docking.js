@@ -22,8 +22,13 @@
     return false;
   }
 
+  // One reload at a time: an update that arrives meanwhile asks for one more once it
+  // is done, so an older answer can never land after a newer one.
+  var loading = false, again = false;
   function refresh() {
-    fetch(window.location.href, { credentials: "same-origin" })
+    if (loading) { again = true; return; }
+    loading = true;
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) return;
@@ -35,6 +40,11 @@
         }
         window.dockingLive.updates += 1;
         document.dispatchEvent(new CustomEvent("docking:updated"));
+      })
+      .catch(function () {})
+      .then(function () {
+        loading = false;
+        if (again) { again = false; refresh(); }
       });
   }
 
