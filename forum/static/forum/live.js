@@ -40,15 +40,8 @@
   // (GET /p/<id>/fragment/): the same partial as the page's, so it looks, links and
   // acts exactly like the posts that were there.
   function fragment(id) {
-    var url = d.fragment.replace("2147483647", id) + "?view=" + encodeURIComponent(view);
-    return fetch(url, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) return Promise.reject(r.status);
-      return r.text();
-    }).then(function (html) {
-      var holder = document.createElement("template");
-      holder.innerHTML = html.trim(); // rendered and sanitized by the server
-      return holder.content.firstElementChild;
-    });
+    return window.forumElement(
+      d.fragment.replace("2147483647", id) + "?view=" + encodeURIComponent(view));
   }
   function clearTypingOf(authorId) {
     if (typing && typingFrom === authorId) { typing.textContent = ""; typingFrom = null; }
@@ -130,14 +123,7 @@
   // reader (GET /t/<id>/row/): the group page's own partial, so it looks, counts and
   // links exactly like the rows that were there.
   function threadRow(id) {
-    return fetch(d.threadRow.replace("2147483647", id), { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) return Promise.reject(r.status);
-      return r.text();
-    }).then(function (html) {
-      var holder = document.createElement("template");
-      holder.innerHTML = html.trim(); // rendered and sanitized by the server
-      return holder.content.firstElementChild;
-    });
+    return window.forumElement(d.threadRow.replace("2147483647", id));
   }
   function placeRow(row, pinned) {
     var empty = list.querySelector("li:not([data-thread])"); // "No threads yet."

@@ -93,14 +93,7 @@
   // the page's own partial, so its files show as on the page. Only those: a request per
   // reader per message would grow with the room.
   function fragment(id) {
-    return fetch(d.fragment.replace("2147483647", id), { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) return Promise.reject(r.status);
-      return r.text();
-    }).then(function (html) {
-      var holder = document.createElement("template");
-      holder.innerHTML = html.trim(); // rendered and sanitized by the server
-      return holder.content.firstElementChild;
-    });
+    return window.forumElement(d.fragment.replace("2147483647", id));
   }
   function render(id) {
     fragment(id).then(function (node) {

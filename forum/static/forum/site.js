@@ -6,6 +6,21 @@
   "use strict";
   var html = document.documentElement, lang = html.lang || "en";
 
+  // --- What the live scripts insert: an element as the server renders it for this
+  // reader (a post's, a chat message's or a thread row's own partial), or a rejection
+  // with the status (404 once it is out of reach). Called when a frame arrives, after
+  // every deferred script has run.
+  window.forumElement = function (url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) return Promise.reject(r.status);
+      return r.text();
+    }).then(function (text) {
+      var holder = document.createElement("template");
+      holder.innerHTML = text.trim(); // rendered and sanitized by the server
+      return holder.content.firstElementChild;
+    });
+  };
+
   // --- Times: "3 minutes ago" for the last week, the full date stays in the tooltip.
   var relative = null;
   try { relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" }); } catch (e) { /* old browser */ }
