@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from conversations.actions import messages as actions
-from tests.forum.test_digests import smtp_server  # noqa: F401  (the real SMTP server)
+from tests.mail_fixtures import smtp_server  # noqa: F401  (the real SMTP server)
 
 _ids = itertools.count(1)
 

@@ -19,7 +19,7 @@ from conversations.actions import safety
 from conversations.models import DirectMessage, MailPreference
 from forum import digests
 from tests.conversations.conftest import say
-from tests.forum.test_digests import free_port, smtp_settings
+from tests.mail_fixtures import free_port, smtp_settings
 
 pytestmark = pytest.mark.django_db
 
