@@ -310,18 +310,25 @@ def members_who_see(thread: Thread, handles: set[str]) -> QuerySet[Member]:
     return members.filter(thread_audience(thread).members_q(thread.group_id))
 
 
-def mention_candidates(thread: Thread, prefix: str) -> QuerySet[Member]:
-    """Active members who may see `thread` whose handle or name starts with `prefix`."""
-    return members_in_scope(thread_audience(thread), thread.group_id, prefix)
+def mention_candidates(viewer: Viewer, thread: Thread, prefix: str) -> QuerySet[Member]:
+    """Active members who may see `thread`, and whom `viewer` may see, whose handle or
+    name starts with `prefix`."""
+    return members_in_scope(viewer, thread_audience(thread), thread.group_id, prefix)
 
 
-def members_in_scope(scope: Scope, group_id: int, prefix: str) -> QuerySet[Member]:
-    """Active members whom `scope` admits in group `group_id` and whose handle or name
-    starts with `prefix`: @mention candidates of a thread still being written."""
+def members_in_scope(viewer: Viewer, scope: Scope, group_id: int, prefix: str) -> QuerySet[Member]:
+    """Active members whom `scope` admits in group `group_id`, whom `viewer` may see
+    (`scope` admits staff of any group, whom a member who shares no group with them
+    never learns of), and whose handle or name starts with `prefix`: @mention
+    candidates of a thread being written."""
     members = get_user_model().objects.filter(
         Q(handle__istartswith=prefix) | Q(display_name__istartswith=prefix), is_active=True
     )
-    return members.filter(scope.members_q(group_id)).order_by("display_name", "pk")
+    return (
+        members.filter(scope.members_q(group_id))
+        .filter(pk__in=visible_members(viewer).values("pk"))
+        .order_by("display_name", "pk")
+    )
 
 
 # --- moderation -----------------------------------------------------------------------

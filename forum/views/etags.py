@@ -3,14 +3,16 @@
 A page's ETag is a digest of everything it is built from: the data the view loaded,
 the decisions taken for the viewer, who the viewer is (their id, what the header shows,
 their language and time zone, their CSRF secret, which the page's forms carry) and the
-release (templates, static files, translations). A repeated request answers
-`304 Not Modified` only when all of these are the same, so never across viewers or after
-any change. The digest costs the queries the page needs anyway, not its rendering.
+release (templates, static files, translations, the code that writes markup beside the
+templates). A repeated request answers `304 Not Modified` only when all of these are the
+same, so never across viewers or after any change. The digest costs the queries the
+page needs anyway, not its rendering.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 from functools import cache
 from pathlib import Path
 
@@ -27,10 +29,24 @@ from django.utils.cache import get_conditional_response
 CACHE_CONTROL = "private, no-cache"
 
 
+# The Python that writes markup into pages and fragments beside their templates: the
+# template tags (avatars, times), the views that prepare links, the URLs they reverse,
+# and the image sizes files show with. A deploy that changes any of them changes the
+# release, as a changed template does.
+CODE_MODULES = (
+    "forum.templatetags.forum",
+    "forum.views.threads",
+    "forum.urls",
+    "attachments.urls",
+    "attachments.models",
+)
+
+
 @cache
 def release(templates: tuple[str, ...], assets: tuple[str, ...]) -> str:
     """Return a digest of the page's templates, static file URLs (which carry the files'
-    hashes in production) and translation catalogs, computed once per process."""
+    hashes in production), translation catalogs and the code in CODE_MODULES, computed
+    once per process."""
     digest = hashlib.blake2b(digest_size=16)
     for name in templates:
         digest.update(get_template(name).template.source.encode())
@@ -39,6 +55,8 @@ def release(templates: tuple[str, ...], assets: tuple[str, ...]) -> str:
     for folder in settings.LOCALE_PATHS:
         for catalog in sorted(Path(folder).glob("*/LC_MESSAGES/*.mo")):
             digest.update(catalog.read_bytes())
+    for module in CODE_MODULES:
+        digest.update(Path(importlib.import_module(module).__file__).read_bytes())
     return digest.hexdigest()
 
 

@@ -269,7 +269,7 @@ def mention_candidates(request: HttpRequest, pk: int) -> JsonResponse:
     prefix = request.GET.get("q", "")
     if not MENTION_PREFIX.fullmatch(prefix):
         return JsonResponse({"members": []})
-    found = visibility.mention_candidates(thread, prefix)[:MENTION_RESULTS]
+    found = visibility.mention_candidates(request.user, thread, prefix)[:MENTION_RESULTS]
     return _members_json(found)
 
 
@@ -294,7 +294,7 @@ def new_thread_mention_candidates(request: HttpRequest, slug: str) -> JsonRespon
         # Half-chosen ("selected countries", none ticked yet): the narrowest it can be.
         countries = [request.user.country.code]
     scope = visibility.Scope(countries=frozenset(countries) if countries else None)
-    found = visibility.members_in_scope(scope, group.pk, prefix)[:MENTION_RESULTS]
+    found = visibility.members_in_scope(request.user, scope, group.pk, prefix)[:MENTION_RESULTS]
     return _members_json(found)
 
 

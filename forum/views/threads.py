@@ -338,7 +338,8 @@ def render_posts(request: HttpRequest, posts, view: str) -> None:
     fragment, `post.html`.
 
     A fragment is cached under a digest of everything it shows (`_post_data`, the view,
-    the reader's language and zone, the release of its templates and translations), so
+    the reader's language and zone, the release of its templates, translations and the
+    code that writes markup beside them, `etags.CODE_MODULES`), so
     two readers share a copy only when their copies would be the same, and any change to
     the post, to what the reader may do with it or to its reactions makes a new key.
     A removed post shown to a moderator carries their CSRF token: never cached.

@@ -220,3 +220,27 @@ def test_the_post_cache_answers_in_each_readers_language(busy_thread, member):
     english = client_for(member).get(url).content.decode()
     assert "Répondre" in french and ">Reply<" not in french
     assert ">Reply<" in english
+
+
+def test_the_release_changes_with_the_code_that_writes_markup_beside_the_templates(
+    monkeypatch, tmp_path
+):
+    """A deploy that changes a template tag (avatars, times) must not serve the old
+    markup from cached fragments or answer 304 for the old page."""
+    from forum.views import etags
+
+    before = etags.release(("forum/_post.html",), ())
+    changed = tmp_path / "tag.py"
+    changed.write_text("# another avatar tag\n")
+    monkeypatch.setattr(etags, "CODE_MODULES", ("forum.templatetags.forum", "tests.changed"))
+    import sys
+    import types
+
+    module = types.ModuleType("tests.changed")
+    module.__file__ = str(changed)
+    monkeypatch.setitem(sys.modules, "tests.changed", module)
+    etags.release.cache_clear()
+    try:
+        assert etags.release(("forum/_post.html",), ()) != before
+    finally:
+        etags.release.cache_clear()

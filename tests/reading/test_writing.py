@@ -99,3 +99,23 @@ def test_the_text_box_announces_its_limit_instead_of_cutting_a_paste(member_clie
     response = member_client.post(reverse("thread_reply", args=[thread.pk]), {"body": "x" * 60_000})
     assert response.status_code == 400
     assert "50000" in response.content.decode().replace(",", "").replace("\u202f", "")
+
+
+def test_mention_suggestions_never_name_staff_who_share_no_group_with_the_writer(
+    member_client, make_member, legal, thread
+):
+    """Staff may read every thread, but a member who shares no group with them may not
+    see them (visible_members): suggestions must not reveal them, on either form."""
+    make_member(country="CN", groups=[], staff=True, display_name="Wadi Staff", handle="wadi")
+    make_member(country="CN", groups=[legal], display_name="Wang Fang", handle="wang-fang")
+    colleague = make_member(
+        country="CN", groups=[legal], staff=True, display_name="Wafula Staff", handle="wafula"
+    )
+    for url in (
+        reverse("mention_candidates", args=[thread.pk]),
+        reverse("new_thread_mention_candidates", args=[legal.slug]),
+    ):
+        found = json.loads(member_client.get(url, {"q": "wa"}).content)["members"]
+        handles = [m["handle"] for m in found]
+        assert "wadi" not in handles
+        assert "wang-fang" in handles and colleague.handle in handles
