@@ -128,18 +128,10 @@ def seed_notes() -> None:
 def ensure_dimensions() -> None:
     """Bring back the dimensions and their level definitions (a flushed database has
     none: a data migration fills them)."""
-    from countries.dimensions import DIMENSIONS
+    from countries.dimensions import load_dimensions
     from countries.models import LevelDefinition
 
-    for position, (code, name, description, levels) in enumerate(DIMENSIONS):
-        dimension, _created = Dimension.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "description": description, "position": position},
-        )
-        for level, text in levels.items():
-            LevelDefinition.objects.get_or_create(
-                dimension=dimension, level=level, defaults={"text": text}
-            )
+    load_dimensions(Dimension, LevelDefinition)
 
 
 def seed() -> None:

@@ -67,3 +67,18 @@ LEVEL_NAMES = {
     4: N_("high"),
     5: N_("extreme"),
 }
+
+
+def load_dimensions(dimension_model, level_model) -> None:
+    """Create the dimensions and their level definitions that are missing, with the
+    given models: the data migration passes its historical ones, the demo seed (after
+    a flush emptied the tables) the app's."""
+    for position, (code, name, description, levels) in enumerate(DIMENSIONS):
+        dimension, _created = dimension_model.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "description": description, "position": position},
+        )
+        for level, text in levels.items():
+            level_model.objects.get_or_create(
+                dimension=dimension, level=level, defaults={"text": text}
+            )

@@ -2,19 +2,11 @@ from django.db import migrations
 
 
 def add_dimensions(apps, schema_editor):
-    from countries.dimensions import DIMENSIONS
+    from countries.dimensions import load_dimensions
 
-    Dimension = apps.get_model("countries", "Dimension")
-    LevelDefinition = apps.get_model("countries", "LevelDefinition")
-    for position, (code, name, description, levels) in enumerate(DIMENSIONS):
-        dimension, _created = Dimension.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "description": description, "position": position},
-        )
-        for level, text in levels.items():
-            LevelDefinition.objects.get_or_create(
-                dimension=dimension, level=level, defaults={"text": text}
-            )
+    load_dimensions(
+        apps.get_model("countries", "Dimension"), apps.get_model("countries", "LevelDefinition")
+    )
 
 
 class Migration(migrations.Migration):
