@@ -284,7 +284,13 @@ def add_files(member, page) -> None:
 
 def _post_data(post: Post) -> tuple:
     """Everything one post's fragment shows, as plain values: the page's ETag and the
-    key of the post's cached fragment."""
+    key of the post's cached fragment (worked out once per post and request)."""
+    if (data := getattr(post, "_shown_data", None)) is None:
+        data = post._shown_data = _shown_data(post)
+    return data
+
+
+def _shown_data(post: Post) -> tuple:
     review = post.my_review
     return (
         post.pk,
