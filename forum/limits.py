@@ -25,16 +25,26 @@ class RateLimited(ValidationError):
     """Too many writes in the current window."""
 
 
-def consume(key: str, *, limit: int, window: int) -> bool:
-    """Count one use of `key`; return False once more than `limit` fall in one window."""
-    bucket = f"limit:{key}:{int(time.time() // window)}"
-    if cache.add(bucket, 1, timeout=window * 2):
-        return True
-    try:
-        return cache.incr(bucket) <= limit
-    except ValueError:  # the bucket expired between add and incr
-        cache.add(bucket, 1, timeout=window * 2)
-        return True
+def consume(key: str, *, limit: int, window: int, now: float | None = None) -> bool:
+    """Count one use of `key`; return False once more than `limit` fall in one window.
+
+    The window slides: the previous fixed window's count is weighed by how much of it
+    the sliding window still covers, so two bursts either side of a boundary cannot
+    pass twice the limit (a fixed window would let a member do that every minute).
+    """
+    now = time.time() if now is None else now
+    slot, into = divmod(now, window)
+    current = f"limit:{key}:{int(slot)}"
+    if cache.add(current, 1, timeout=window * 2):
+        used = 1
+    else:
+        try:
+            used = cache.incr(current)
+        except ValueError:  # the bucket expired between add and incr
+            cache.add(current, 1, timeout=window * 2)
+            used = 1
+    previous = cache.get(f"limit:{key}:{int(slot) - 1}") or 0
+    return used + previous * (1 - into / window) <= limit
 
 
 def check_posting_rate(member) -> None:

@@ -304,10 +304,14 @@ def can_view_revisions(viewer: Viewer, post: Post) -> bool:
     return moderator or post.author_id == viewer.pk
 
 
-def members_who_see(thread: Thread, handles: set[str]) -> QuerySet[Member]:
-    """Return the members named in `handles` who may see `thread` (for @mentions)."""
+def members_who_see(thread: Thread, handles: set[str], writer: Viewer) -> QuerySet[Member]:
+    """Return the members named in `handles` who may see `thread` and whom `writer`
+    may see (for @mentions: the audience admits staff of any group, of whom a member
+    sharing no group with them never learns)."""
     members = get_user_model().objects.filter(handle__in=handles, is_active=True)
-    return members.filter(thread_audience(thread).members_q(thread.group_id))
+    return members.filter(thread_audience(thread).members_q(thread.group_id)).filter(
+        pk__in=visible_members(writer).values("pk")
+    )
 
 
 def mention_candidates(viewer: Viewer, thread: Thread, prefix: str) -> QuerySet[Member]:

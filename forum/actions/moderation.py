@@ -197,7 +197,7 @@ def edit_and_approve(
         else:
             before = review.body_source
             review.body_source = body
-            review.body_html = posting.render_body(thread, body)[0]
+            review.body_html = posting.render_body(thread, body, moderator)[0]
             if new_title:
                 review.title = new_title
             review.save(update_fields=["body_source", "body_html", "title"])

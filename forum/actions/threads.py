@@ -93,10 +93,12 @@ def _check_slow_mode(author: Member, thread: Thread, now) -> None:
         )
 
 
-def render_body(thread: Thread, body: str) -> tuple[str, list[Member]]:
-    """Render `body`, linking @handles of members who may see `thread`."""
+def render_body(thread: Thread, body: str, writer: Member) -> tuple[str, list[Member]]:
+    """Render `body`, linking @handles of members who may see `thread` and whom
+    `writer` may see: typing a handle never reveals, by a link or a notification,
+    a member the writer could not find in a member list."""
     handles = rendering.mentioned_handles(body)
-    mentioned = list(visibility.members_who_see(thread, handles)) if handles else []
+    mentioned = list(visibility.members_who_see(thread, handles, writer)) if handles else []
     links = {m.handle: reverse("profile", args=[m.handle]) for m in mentioned}
     html = rendering.render_markdown(body, mentions=links)
     # A handle inside code stays text: only linked members count as mentioned.
@@ -267,7 +269,7 @@ def create_thread(
         )
         if topic_tags or tag_codes:
             thread.tags.set(topic_tags + _country_tags(tag_codes))
-        html, mentioned = render_body(thread, body)
+        html, mentioned = render_body(thread, body, author)
         post = Post.objects.create(
             thread=thread,
             author=author,
@@ -367,7 +369,7 @@ def reply(*, author: Member, parent: Post, body: str) -> Post:
     limits.check_posting_rate(author)
     status = _initial_status(author, thread.group, visibility.thread_countries(thread))
     # Render before the transaction: no lock is held while Markdown runs.
-    html, mentioned = render_body(thread, body)
+    html, mentioned = render_body(thread, body, author)
     now = timezone.now()
     with transaction.atomic():
         number = _take_number(
@@ -545,7 +547,7 @@ def apply_edit(
         body_source=post.body_source,
         body_html=post.body_html,
     )
-    html, mentioned = render_body(thread, body)
+    html, mentioned = render_body(thread, body, editor)
     post.body_source, post.body_html, post.edited_at = body, html, now
     post.save(update_fields=["body_source", "body_html", "edited_at"])
     search_index.index_post(post)
@@ -585,7 +587,7 @@ def _propose_edit(
 ) -> Post:
     """Queue an edit of a published post; the post itself (text and files) does not
     change yet. A new proposal replaces the open one, text and files."""
-    html, _mentioned = render_body(thread, body)
+    html, _mentioned = render_body(thread, body, editor or post.author)
     with transaction.atomic():
         lock_thread(thread)
         Post.objects.select_for_update().filter(pk=post.pk).first()
@@ -621,7 +623,7 @@ def publish(post: Post, thread: Thread, now, *, mentioned: list[Member] | None =
     if post.is_opening:
         search_index.index_thread(thread, opening_status=post.status)
     if mentioned is None:
-        mentioned = render_body(thread, post.body_source)[1]
+        mentioned = render_body(thread, post.body_source, post.author)[1]
     _record_mentions(post, mentioned)
     data = events.post_payload(post)
     if post.is_opening:

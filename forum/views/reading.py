@@ -255,7 +255,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     if thread_id.isascii() and thread_id.isdigit() and len(thread_id) <= 12:
         # Exactly what a reply would store: the action's own rendering.
         thread = visibility.get_thread_or_404(request.user, int(thread_id))
-        html, _mentioned = thread_actions.render_body(thread, body)
+        html, _mentioned = thread_actions.render_body(thread, body, request.user)
     else:
         html = rendering.render_markdown(body)
     return HttpResponse(f'<div class="body" dir="auto">{html}</div>')

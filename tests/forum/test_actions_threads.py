@@ -237,6 +237,27 @@ def test_mentions_link_only_members_who_can_see_the_thread(
     assert "/members/" not in domestic.posts.get().body_html
 
 
+def test_typing_the_handle_of_staff_sharing_no_group_neither_links_nor_notifies(
+    start_thread, member, make_member, legal
+):
+    """Staff may read every thread, but a member who shares no group with them cannot
+    see them in any member list: a typed handle must not turn into a link to them
+    (nor a notification), or the link would confirm that the account exists."""
+    make_member(country="CN", groups=[], staff=True, handle="wadi")
+    colleague = make_member(country="CN", groups=[legal], staff=True, handle="wafula")
+    opened = start_thread(member, body="Ask @wadi and @wafula")
+    first = opened.posts.get()
+    html = first.body_html
+    assert "/members/wadi/" not in html and "@wadi" in html
+    assert f'href="/members/{colleague.handle}/"' in html
+    assert list(Mention.objects.values_list("member", flat=True)) == [colleague.pk]
+    reply = actions.reply(author=member, parent=first, body="Again @wadi")
+    assert "/members/wadi/" not in reply.body_html
+    # Staff who may see everyone link anyone who may see the thread.
+    by_staff = actions.reply(author=colleague, parent=first, body="cc @wadi")
+    assert 'href="/members/wadi/"' in by_staff.body_html
+
+
 def test_quote_source_quotes_the_parent_with_a_link(thread):
     quote = actions.quote_source(thread.posts.get())
     assert "> What changed?" in quote

@@ -37,3 +37,21 @@ def test_forms_refuse_what_the_actions_refuse(text, legal, member, thread):
         actions.reply(author=member, parent=thread.posts.get(), body=text)
     with pytest.raises(ValidationError):
         actions.create_thread(author=member, group=legal, title=f"Title {text}", body="x")
+
+
+def test_rate_limit_window_slides_across_the_minute_boundary():
+    # One use in the last second of a minute and one in the first second of the next
+    # are two uses within a minute: the second is refused, as it would be mid-minute.
+    start = 6_000_000 * 60.0
+    assert limits.consume("boundary", limit=1, window=60, now=start + 59.5)
+    assert not limits.consume("boundary", limit=1, window=60, now=start + 60.5)
+
+
+def test_rate_limit_allows_again_once_a_whole_window_has_passed():
+    start = 6_000_001 * 60.0
+    assert limits.consume("recovers", limit=2, window=60, now=start + 10)
+    assert limits.consume("recovers", limit=2, window=60, now=start + 20)
+    assert not limits.consume("recovers", limit=2, window=60, now=start + 30)
+    # Late in the next minute the earlier burst weighs little: one more use passes.
+    assert limits.consume("recovers", limit=2, window=60, now=start + 60 + 50)
+    assert limits.consume("recovers", limit=2, window=60, now=start + 180)
