@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -378,9 +379,15 @@ _SOURCE_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u
 def match_spans(text: str, tokens: set[str], prefixes: set[str] = frozenset()) -> list[tuple]:
     """Return the (start, end) spans of `text` (as written) that match `tokens` or start
     with one of `prefixes`, as the index would see them."""
-    spans: list[tuple[int, int]] = []
+    return list(iter_match_spans(text, tokens, prefixes))
+
+
+def iter_match_spans(
+    text: str, tokens: set[str], prefixes: set[str] = frozenset()
+) -> Iterator[tuple[int, int]]:
+    """Yield `match_spans` in order, reading `text` only as far as they are asked for."""
     if not tokens and not prefixes:
-        return spans
+        return
     for found in _SOURCE_WORD.finditer(text):
         start = found.start()
         # One run as written may hold Han and other letters: walk its pieces.
@@ -400,12 +407,11 @@ def match_spans(text: str, tokens: set[str], prefixes: set[str] = frozenset()) -
                         j = i
                         while j < len(run) and marked[j]:
                             j += 1
-                        spans.append((offset + i, offset + j))
+                        yield (offset + i, offset + j)
                         i = j
                     else:
                         i += 1
                 continue
             forms = _forms(run)
             if forms & tokens or any(f.startswith(p) for f in forms for p in prefixes):
-                spans.append((offset, offset + len(run)))
-    return spans
+                yield (offset, offset + len(run))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Func, Q, QuerySet
 from django.db.models.expressions import Col, RawSQL
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from search.analysis import Query, match_spans
+from search.analysis import Query, iter_match_spans
 from search.index import plain_text
 from search.models import Entry, EntryKind
 from search.visibility import searchable_entries
@@ -76,7 +75,10 @@ def matching_entries(viewer, query: Query, *, sort: str = "relevance") -> QueryS
 
 def filtered_entries(viewer, query: Query) -> QuerySet[Entry]:
     """Return the entries `viewer` may read that pass `query`'s filters (no text)."""
-    entries = searchable_entries(viewer)
+    return _with_filters(searchable_entries(viewer), query)
+
+
+def _with_filters(entries: QuerySet[Entry], query: Query) -> QuerySet[Entry]:
     if query.group:
         entries = entries.filter(
             Q(thread__group__slug=query.group) | Q(meeting__group__slug=query.group)
@@ -92,6 +94,12 @@ def filtered_entries(viewer, query: Query) -> QuerySet[Entry]:
     if query.kinds:
         entries = entries.filter(kind__in=sorted(KIND_OF[kind] for kind in query.kinds))
     return entries
+
+
+def _has_filters(query: Query) -> bool:
+    return bool(
+        query.group or query.author or query.country or query.after or query.before or query.kinds
+    )
 
 
 def text_match(query: Query) -> Q:
@@ -125,7 +133,7 @@ def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> Quer
                 document = Col(Entry._meta.db_table, DOCUMENT)
                 entries = entries.annotate(
                     rank=SearchRank(document, tsquery, weights=RANK_WEIGHTS, cover_density=True)
-                ).order_by("-rank", "-created_at", "-pk")
+                ).order_by("-rank", "-pk")
         else:
             # FTS5: join the virtual table so that bm25() ranks the matching rows.
             entries = entries.extra(  # noqa: S610 - fixed SQL, the match expression is a parameter
@@ -135,58 +143,73 @@ def _matched_in_order(entries: QuerySet[Entry], query: Query, sort: str) -> Quer
                 select={"rank": SQLITE_RANK} if ranked else None,
             )
             if ranked:
-                entries = entries.order_by("rank", "-created_at", "-pk")
+                entries = entries.order_by("rank", "-pk")
     if not ranked:
         entries = entries.order_by("-created_at", "-pk")
     return entries
 
 
 def search(viewer, query: Query, *, sort: str = "relevance", page: int = 1) -> Results:
-    """Return page `page` of what `viewer` may find with `query` (one query)."""
+    """Return page `page` of what `viewer` may find with `query`."""
     page = max(1, min(page, PAGES_MAX))
     hits, more = find(viewer, query, sort=sort, start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
     return Results(hits=hits, page=page, has_next=more and page < PAGES_MAX)
+
+
+# How many of the best matches are ranked, as a multiple of the results a page needs,
+# before the visibility rule is asked about them (at least CANDIDATES_MIN).
+CANDIDATES = 4
+CANDIDATES_MIN = 100
+RELATED = ("thread", "thread__group", "post", "meeting", "meeting__group", "message", "author")
 
 
 def find(
     viewer, query: Query, *, sort: str = "relevance", start: int = 0, count: int = PAGE_SIZE
 ) -> tuple[list[Hit], bool]:
     """Return `count` hits of what `viewer` may find with `query` from position `start`,
-    and whether more follow (one query). The search page and the API both read here."""
-    related = ("thread", "thread__group", "post", "meeting", "meeting__group", "message", "author")
-    matching = matching_entries(viewer, query, sort=sort)
-    if connection.vendor != "postgresql":
-        # SQLite's FTS5 join names the `search_entry` table, so the text match stays in
-        # the query's base table (never a subquery, where it would be aliased).
-        entries = list(matching.select_related(*related)[start : start + count + 1])
-    else:
-        # In two steps: the page's ids (the visibility rule, the text match and the order,
-        # over the entries' own columns), computed once as an array, then those rows with
-        # what a hit shows, ranked again. Carrying every match's texts and joined rows
-        # through the sort cost more than the match itself for a frequent word.
-        try:
-            sql, params = matching.values("pk")[start : start + count + 1].query.sql_with_params()
-        except EmptyResultSet:  # nobody signed in: nothing at all
-            return [], False
-        page = Entry.objects.extra(  # noqa: S610 - the ORM compiled it, with parameters
-            where=[f"search_entry.id = ANY(ARRAY({sql}))"], params=params
-        )
-        entries = list(_ranked(page, query, sort).select_related(*related))
+    and whether more follow. The search page and the API both read here.
+
+    Three queries: the best matches in `sort` order (the text match and the filters
+    alone: no visibility to check for each of a frequent word's tens of thousands of
+    matches), which of them `viewer` may read (the rule, on those rows only), and the
+    page's rows. The result is exactly the rule's: the visible matches in order, since
+    the candidates are a prefix of that order. Only when the reader may read too few of
+    the best candidates does a fourth query rank every visible match instead."""
+    if not (viewer and viewer.is_authenticated and viewer.is_active):
+        return [], False
+    wanted = start + count + 1
+    limit = max(wanted * CANDIDATES, CANDIDATES_MIN)
+    candidates = _best_matches(query, sort, limit)
+    readable = set(
+        searchable_entries(viewer).filter(pk__in=candidates).values_list("pk", flat=True)
+    )
+    found = [pk for pk in candidates if pk in readable]
+    if len(found) < wanted and len(candidates) == limit:
+        # The reader may read few of the best matches: rank all that they may read.
+        everything = matching_entries(viewer, query, sort=sort).values_list("pk", flat=True)
+        found = list(everything[:wanted])
+    page = found[start:wanted]
+    rows = Entry.objects.select_related(*RELATED).in_bulk(page[:count])
     tokens, prefixes = query.highlight()
-    hits = [_hit(entry, tokens, prefixes) for entry in entries[:count]]
-    return hits, len(entries) > count
+    hits = [_hit(rows[pk], tokens, prefixes) for pk in page[:count] if pk in rows]
+    return hits, len(page) > count
 
 
-def _ranked(entries: QuerySet[Entry], query: Query, sort: str) -> QuerySet[Entry]:
-    """Put PostgreSQL's page of entries in `sort` order (ranked without matching again)."""
-    if query.has_text and sort == "relevance":
-        tsquery = SearchQuery(query.tsquery(), search_type="raw", config="simple")
-        document = Col(Entry._meta.db_table, DOCUMENT)
-        entries = entries.annotate(
-            rank=SearchRank(document, tsquery, weights=RANK_WEIGHTS, cover_density=True)
-        )
-        return entries.order_by("-rank", "-created_at", "-pk")
-    return entries.order_by("-created_at", "-pk")
+def _best_matches(query: Query, sort: str, limit: int) -> list[int]:
+    """Return the ids of the first `limit` entries matching `query`'s text and filters
+    in `sort` order, whoever may read them (the caller asks the rule)."""
+    fts5_alone = query.has_text and sort == "relevance" and not _has_filters(query)
+    if fts5_alone and connection.vendor == "sqlite":
+        # FTS5 alone, without a join: its bm25 order, ties newest (highest id) first.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s "  # noqa: S608 - fixed SQL
+                f"ORDER BY {SQLITE_RANK}, rowid DESC LIMIT %s",
+                [query.fts5(), limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    entries = _matched_in_order(_with_filters(Entry.objects.all(), query), query, sort)
+    return list(entries.values_list("pk", flat=True)[:limit])
 
 
 def _hit(entry: Entry, tokens: set[str], prefixes: set[str]) -> Hit:
@@ -225,13 +248,17 @@ def snippet(text: str, tokens: set[str], prefixes: set[str] = frozenset()) -> Sa
     """Return up to three fragments of about 160 characters of plain `text` around its
     matches, HTML-escaped, with the matches in <mark>."""
     text = " ".join(text.split())
-    spans = match_spans(text, tokens, prefixes)
+    # The matches are read only as far as the fragments reach: a long post's later
+    # words are never analyzed.
+    spans: list[tuple[int, int]] = []
     windows: list[list[int]] = []
-    for start, end in spans:
+    for start, end in iter_match_spans(text, tokens, prefixes):
         if windows and start < windows[-1][1]:
+            spans.append((start, end))
             continue  # already shown in the previous fragment
         if len(windows) == FRAGMENTS_MAX:
             break
+        spans.append((start, end))
         begin = max(0, start - FRAGMENT // 3)
         if windows and begin < windows[-1][1]:
             begin = windows[-1][1]

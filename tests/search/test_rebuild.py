@@ -67,3 +67,11 @@ def test_rebuilding_twice_changes_nothing(start_thread, member):
     call_command("rebuild_search_index", stdout=StringIO(), stderr=StringIO())
     assert snapshot() == first
     assert len(search(member, parse("tariffs")).hits) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_outside_a_transaction_tidies_up_and_still_finds(start_thread, member):
+    """The command runs in autocommit, where PostgreSQL vacuums the old rows after it."""
+    start_thread(member, title="Copper tariffs", body="tariffs")
+    call_command("rebuild_search_index", stdout=StringIO(), stderr=StringIO())
+    assert search(member, parse("copper")).hits

@@ -215,15 +215,66 @@ def test_results_come_twenty_a_page(start_thread, member, reader, posting_unlimi
 
 
 @pytest.mark.parametrize("words", ["tariffs", "法律 合作", '"mining code" -gold in:posts'])
-def test_a_search_costs_one_query(
+def test_a_search_costs_three_queries(
     start_thread, member, reader, live_meeting, chair, words, django_assert_num_queries
 ):
-    start_thread(member, title="Tariffs 法律", body="mining code tariffs 合作")
+    """The best matches, which of them the reader may read, the page's rows."""
+    start_thread(member, title="Tariffs 法律", body="mining code tariffs 法律合作")
     meeting_actions.send_chat(author=chair, meeting=live_meeting, client_id="c1", body="tariffs")
     parsed = parse(words)
     for sort in ("relevance", "newest"):
-        with django_assert_num_queries(1):
-            search(reader, parsed, sort=sort)
+        with django_assert_num_queries(3):
+            assert search(reader, parsed, sort=sort).hits
+
+
+@pytest.fixture
+def few_candidates(monkeypatch):
+    """Rank only a page's worth of best matches before asking the rule."""
+    from search import query
+
+    monkeypatch.setattr(query, "CANDIDATES", 1)
+    monkeypatch.setattr(query, "CANDIDATES_MIN", 1)
+
+
+def test_results_are_the_rules_order_when_the_best_matches_are_hidden(
+    start_thread, member, reader, posting_unlimited, few_candidates, django_assert_num_queries
+):
+    """Domestic threads of China rank first (their titles repeat the word); the Zambian
+    reader may read none of them: the search ranks every match they may read instead,
+    one query more, and finds exactly what the rule's own ordering gives."""
+    for n in range(30):
+        start_thread(member, title=f"Tariffs tariffs {n}", body="tariffs", audience="domestic")
+    for n in range(25):
+        start_thread(member, title=f"Open notes {n}", body=f"tariffs and {n} other words")
+    expected = list(matching_entries(reader, parse("tariffs")).values_list("pk", flat=True))
+    assert len(expected) == 25
+    with django_assert_num_queries(4):
+        first = search(reader, parse("tariffs"))
+    second = search(reader, parse("tariffs"), page=2)
+    assert (len(first.hits), first.has_next, len(second.hits), second.has_next) == (
+        20,
+        True,
+        5,
+        False,
+    )
+    entries = Entry.objects.in_bulk(expected)
+    assert [h.url for h in first.hits + second.hits] == [
+        entries[pk].post.get_absolute_url() for pk in expected
+    ]
+    assert all("Open notes" in h.title for h in first.hits + second.hits)
+
+
+def test_results_keep_the_rules_order_when_the_best_matches_are_readable(
+    start_thread, member, reader, posting_unlimited
+):
+    for n in range(30):
+        start_thread(member, title=f"Notes {n}", body="tariffs " * (n % 5 + 1) + "and more")
+    expected = list(matching_entries(reader, parse("tariffs")).values_list("pk", flat=True))
+    entries = Entry.objects.in_bulk(expected)
+    pages = [search(reader, parse("tariffs"), page=p) for p in (1, 2)]
+    urls = [h.url for page in pages for h in page.hits]
+    assert urls == [entries[pk].post.get_absolute_url() for pk in expected]
+    assert (pages[0].has_next, pages[1].has_next) == (True, False)
 
 
 def test_the_page_costs_the_same_queries_whatever_the_results(
@@ -232,12 +283,12 @@ def test_the_page_costs_the_same_queries_whatever_the_results(
     client = client_for(reader)
     start_thread(member, title="Tariffs", body="tariffs")
     client.get(reverse("search"), {"q": "tariffs"})  # warm the session and caches
-    # Session, member, inbox count, the form's groups, the search (the header's groups
-    # are cached: forum/navigation.py).
-    with django_assert_num_queries(5):
+    # Session, member, inbox count, the form's groups, the search's three (the header's
+    # groups are cached: forum/navigation.py).
+    with django_assert_num_queries(7):
         client.get(reverse("search"), {"q": "tariffs"})
     for n in range(5):
         start_thread(member, title=f"Tariffs {n}", body="tariffs")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = client.get(reverse("search"), {"q": "tariffs"})
     assert response.content.count(b'class="result ') == 12

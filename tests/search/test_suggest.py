@@ -171,7 +171,8 @@ def test_the_page_costs_a_fixed_number_of_queries_with_a_suggestion(
     start_thread(member, title="Notes", body="tariffs copper")
     client = client_for(reader)
     client.get(reverse("search"), {"q": "tarifs"})  # warm the session and caches
-    # The page's five (search_page's own test) and the suggestion's three.
+    # The page's four besides the search (search_page's own test), the search's one
+    # (nothing matches, so no candidate is checked) and the suggestion's three.
     with django_assert_num_queries(8):
         client.get(reverse("search"), {"q": "tarifs"})
     with django_assert_num_queries(8):

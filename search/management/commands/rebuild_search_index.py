@@ -33,6 +33,7 @@ class Command(BaseCommand):
             self.stderr.flush()
 
         count = index.rebuild(progress)
+        index.tidy()
         if show:
             self.stderr.write("")
         self.stdout.write(
