@@ -56,6 +56,12 @@ class Tag(models.Model):
         verbose_name_plural = _("tags")
         constraints = [
             models.UniqueConstraint(fields=["group", "kind", "name"], name="tag_unique_per_group"),
+            # Country tags belong to no group, and NULLs never collide in the above.
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                condition=models.Q(group__isnull=True),
+                name="tag_unique_shared",
+            ),
         ]
 
     def __str__(self) -> str:

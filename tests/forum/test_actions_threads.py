@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django_countries import countries
 
 from forum import limits
@@ -109,6 +110,17 @@ def test_a_thread_is_tagged_with_the_groups_topics_and_its_countries(member, leg
         ("country", "ZM", None),
         ("topic", "mining", legal.pk),
     ]
+
+
+def test_a_country_tag_is_one_shared_row_however_many_threads_use_it(member, legal):
+    for title in ("First", "Second"):
+        actions.create_thread(
+            author=member, group=legal, title=title, body="x", country_tags=["ZM"]
+        )
+    assert Tag.objects.filter(kind=Tag.Kind.COUNTRY, name="ZM").count() == 1
+    # The database refuses a second shared row (a NULL group never collides on its own).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Tag.objects.create(group=None, kind=Tag.Kind.COUNTRY, name="ZM")
 
 
 def test_a_topic_of_another_group_is_refused(member, legal, promotion):
