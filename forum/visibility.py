@@ -208,11 +208,13 @@ def _post_status_filter(viewer: Viewer, *, moderated_groups, prefix: str = "") -
     `prefix` reaches the post through a relation (search entries: "post__")."""
     shown = Q(**{f"{prefix}status__in": [PostStatus.PUBLISHED, PostStatus.REMOVED]})
     own = Q(**{f"{prefix}author": viewer})
-    moderated = Q(
-        **{
-            f"{prefix}status__in": [PostStatus.PENDING, PostStatus.REJECTED],
-            f"{prefix}thread__group__in": moderated_groups,
-        }
+    # The thread is asked only for a pending or rejected post (a correlated EXISTS):
+    # a join would have the database hash every thread to check a page of rows.
+    in_moderated_group = Thread.objects.filter(
+        pk=OuterRef(f"{prefix}thread_id"), group__in=moderated_groups
+    )
+    moderated = Q(**{f"{prefix}status__in": [PostStatus.PENDING, PostStatus.REJECTED]}) & Q(
+        Exists(in_moderated_group)
     )
     return shown | own | moderated
 
