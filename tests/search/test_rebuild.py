@@ -75,3 +75,19 @@ def test_rebuild_outside_a_transaction_tidies_up_and_still_finds(start_thread, m
     start_thread(member, title="Copper tariffs", body="tariffs")
     call_command("rebuild_search_index", stdout=StringIO(), stderr=StringIO())
     assert search(member, parse("copper")).hits
+
+
+def test_the_full_text_index_is_this_databases_own(db):
+    """SQLite: the FTS5 table; PostgreSQL: the GIN index, with a small pending list (a
+    search reads the whole list through before the index proper)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT reloptions FROM pg_class WHERE relname = 'search_entry_document'"
+            )
+            assert cursor.fetchone()[0] == ["gin_pending_list_limit=128"]
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")
+            assert "fts5" in cursor.fetchone()[0]
