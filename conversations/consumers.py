@@ -107,15 +107,21 @@ def _typing_targets(member_id: int, conversation_id: int) -> list[int] | None:
 class MessageFrames:
     """The dm.* frames of one inbox socket."""
 
-    def __init__(self, consumer) -> None:
+    def __init__(self, consumer, member=None) -> None:
         self.consumer = consumer
         self.typing_at: dict[int, float] = {}
         self.typing_targets: dict[int, tuple[float, list[int] | None]] = {}
-        self.member, self.member_at = None, 0.0
+        # The member row read when the socket opened serves the first sends too.
+        self.member, self.member_at = member, time.monotonic()
+
+    def forget_member(self) -> None:
+        """The member's row changed (country, groups, staff): read it again to send."""
+        self.member = None
 
     async def _fresh_member(self):
-        """The sending member, read again at most every MEMBER_SECONDS (one query less
-        per message; a deactivated member's sockets close on their own)."""
+        """The sending member, read again at most every MEMBER_SECONDS and after a
+        recheck (one query less per message; a deactivated member's sockets close on
+        their own)."""
         now = time.monotonic()
         if self.member is None or now - self.member_at > MEMBER_SECONDS:
             self.member, self.member_at = await _member(self.consumer.member_id), now

@@ -20,6 +20,7 @@ from conversations.models import Conversation, DirectMessage, Participant
 from forum import events, visibility
 from forum.actions.notifications import inbox_stream
 from forum.models import Event
+from forum.prepared import PreparedQuery
 from forum.rendering import plain_text
 
 DM_MESSAGE = "dm.message"
@@ -80,11 +81,10 @@ def message_payload(message: DirectMessage) -> dict[str, Any]:
     }
 
 
-def unread_counts(member_ids: list[int]) -> dict[int, int]:
-    """Each member's count of conversations with unread messages (one query)."""
-    rows = (
+def _unread(*, members: list[int]):
+    return (
         Participant.objects.filter(
-            member__in=member_ids,
+            member__in=members,
             left_at__isnull=True,
             muted=False,
             conversation__last_seq__gt=F("read_seq"),
@@ -93,8 +93,17 @@ def unread_counts(member_ids: list[int]) -> dict[int, int]:
         .annotate(n=Count("pk"))
         .values_list("member", "n")
     )
+
+
+# Its SQL depends only on how many members are counted: built once per number.
+_UNREAD = PreparedQuery(_unread)
+
+
+def unread_counts(member_ids: list[int]) -> dict[int, int]:
+    """Each member's count of conversations with unread messages (one query)."""
     counts = dict.fromkeys(member_ids, 0)
-    counts.update(dict(rows))
+    if member_ids:
+        counts.update(dict(_UNREAD.rows("unread", members=list(member_ids))))
     return counts
 
 

@@ -58,3 +58,21 @@ class ResilientRedisCache(RedisCache):
     delete_many = _tolerant(lambda *args, **kwargs: None)(RedisCache.delete_many)
     incr = _tolerant(lambda key, delta=1, version=None: delta)(RedisCache.incr)
     clear = _tolerant(lambda: None)(RedisCache.clear)
+
+    def _count_window(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+        """Count one more use of `key` (kept `timeout` seconds) and read `previous_key`'s
+        count, in one round trip (add, incr and get took three)."""
+        if len(self._servers) != 1:  # the two keys may live on different servers
+            if not self.add(key, 1, timeout=timeout):
+                return self.incr(key), self.get(previous_key) or 0
+            return 1, self.get(previous_key) or 0
+        key = self.make_and_validate_key(key)
+        previous_key = self.make_and_validate_key(previous_key)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.set(key, 0, ex=timeout, nx=True)  # a new window's counter, with its expiry
+        pipe.incr(key)
+        pipe.get(previous_key)
+        _created, used, previous = pipe.execute()
+        return int(used), int(previous) if previous is not None else 0
+
+    count_window = _tolerant(lambda *args, **kwargs: (1, 0))(_count_window)

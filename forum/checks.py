@@ -24,7 +24,7 @@ def deployment_warnings(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     if settings.DEBUG:
         return []
     found = []
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
         found.append(
             checks.Warning(
                 "Running on SQLite (DATABASE_URL is not set): "
@@ -33,7 +33,7 @@ def deployment_warnings(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                 id="forum.W001",
             )
         )
-    if settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith(".InMemoryChannelLayer"):
         found.append(
             checks.Warning(
                 "Running as a single process (REDIS_URL is not set): live events and "

@@ -88,11 +88,15 @@ def sqlite_connection_created(sender, connection, **kwargs) -> None:
             _sqlite_keepers[name] = keeper
 
 
+SQLITE_ENGINE = "forum.sqlite"
+
+
 def database(url: str | None, base_dir: Path) -> dict[str, object]:
     """Return DATABASES["default"] for DATABASE_URL (SQLite in var/ without one).
 
     PostgreSQL connections come from psycopg's pool, checked before each use
-    (DB_POOL_MIN, DB_POOL_MAX, DB_POOL_TIMEOUT; DB_POOL_MAX=0 turns the pool off).
+    (DB_POOL_MIN, DB_POOL_MAX, DB_POOL_TIMEOUT; DB_POOL_MAX=0 turns the pool off);
+    SQLite's closed connections wait for the next use (forum/sqlite/base.py).
     Never persistent connections: under ASGI each request runs in a thread of its own,
     so a connection kept per thread is one left open per request. DB_PGBOUNCER=1 is
     for PgBouncer in transaction mode: PgBouncer pools, and server-side cursors (which
@@ -104,6 +108,8 @@ def database(url: str | None, base_dir: Path) -> dict[str, object]:
     config["CONN_HEALTH_CHECKS"] = True
     options = config.setdefault("OPTIONS", {})
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's SQLite, with closed connections kept open for the next use.
+        config["ENGINE"] = SQLITE_ENGINE
         # WAL lets the ASGI server read while a write is in flight.
         options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         options["transaction_mode"] = "IMMEDIATE"
@@ -189,7 +195,7 @@ def mailers(url: str, base_dir: Path) -> dict[str, object]:
 def channel_layers(redis_url: str | None) -> dict[str, object]:
     """Return CHANNEL_LAYERS: Redis pub/sub when a URL is given, in-memory otherwise."""
     if not redis_url:
-        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        return {"default": {"BACKEND": "forum.channel_layer.InMemoryChannelLayer"}}
     return {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

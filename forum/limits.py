@@ -35,6 +35,12 @@ def consume(key: str, *, limit: int, window: int, now: float | None = None) -> b
     now = time.time() if now is None else now
     slot, into = divmod(now, window)
     current = f"limit:{key}:{int(slot)}"
+    previous_key = f"limit:{key}:{int(slot) - 1}"
+    count_window = getattr(cache, "count_window", None)
+    if count_window is not None:
+        # Redis: both counters in one round trip.
+        used, previous = count_window(current, previous_key, window * 2)
+        return used + previous * (1 - into / window) <= limit
     if cache.add(current, 1, timeout=window * 2):
         used = 1
     else:
@@ -43,7 +49,7 @@ def consume(key: str, *, limit: int, window: int, now: float | None = None) -> b
         except ValueError:  # the bucket expired between add and incr
             cache.add(current, 1, timeout=window * 2)
             used = 1
-    previous = cache.get(f"limit:{key}:{int(slot) - 1}") or 0
+    previous = cache.get(previous_key) or 0
     return used + previous * (1 - into / window) <= limit
 
 

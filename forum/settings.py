@@ -107,7 +107,7 @@ TEMPLATES = [
 
 # PostgreSQL through psycopg's pool, or PgBouncer (DB_PGBOUNCER=1); see forum.config.
 DATABASES = {"default": config.database(os.environ.get("DATABASE_URL"), BASE_DIR)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == config.SQLITE_ENGINE:
     # The embedded default lives in var/, which a fresh clone does not have yet.
     (BASE_DIR / "var").mkdir(exist_ok=True)
 

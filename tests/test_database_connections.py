@@ -27,7 +27,7 @@ def test_connection_settings_on_this_pass(settings):
     assert database["CONN_MAX_AGE"] == 0  # never one connection kept per ASGI thread
     assert database["CONN_HEALTH_CHECKS"] is True
     options = database["OPTIONS"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
+    if database["ENGINE"] == config.SQLITE_ENGINE:
         assert "pool" not in options
         assert options["transaction_mode"] == "IMMEDIATE"
         assert "journal_mode=WAL" in options["init_command"]
@@ -142,3 +142,52 @@ def test_a_pool_size_that_is_not_a_count_is_refused(monkeypatch, value):
     monkeypatch.setenv("DB_POOL_MAX", value)
     with pytest.raises(ImproperlyConfigured, match="DB_POOL_MAX"):
         config.database(POSTGRES_URL, Path("/srv/forum"))
+
+
+def _sqlite_wrapper(path: Path):
+    from django.db import connections
+
+    from forum.sqlite.base import DatabaseWrapper
+
+    database = config.database(f"sqlite:///{path}", path.parent)
+    settings_dict = connections.configure_settings({"default": database})["default"]
+    return DatabaseWrapper(settings_dict, "pooled")
+
+
+def test_a_closed_sqlite_connection_is_taken_again_by_the_next_open(tmp_path, django_db_blocker):
+    """Opening costs a schema read and the PRAGMAs; a closed connection waits for the
+    next use instead, unless it holds a transaction or its file was replaced."""
+    with django_db_blocker.unblock():
+        _reuse_on(tmp_path / "forum.sqlite3")
+
+
+def _reuse_on(path: Path) -> None:
+    first = _sqlite_wrapper(path)
+    first.ensure_connection()
+    raw = first.connection
+    first.close()
+    second = _sqlite_wrapper(path)
+    second.ensure_connection()
+    assert second.connection is raw
+    with second.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+    second.connection.execute("BEGIN")  # left open: this one is not reused
+    second.close()
+    third = _sqlite_wrapper(path)
+    third.ensure_connection()
+    assert third.connection is not raw
+    kept = third.connection
+    third.close()
+    path.unlink()  # the file is made again (as a test database is)
+    path.touch()
+    fourth = _sqlite_wrapper(path)
+    fourth.ensure_connection()
+    assert fourth.connection is not kept
+    fourth.close()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_sqlite_runs_on_the_forums_engine(settings):
+    assert settings.DATABASES["default"]["ENGINE"] == config.SQLITE_ENGINE
+    assert connection.vendor == "sqlite"

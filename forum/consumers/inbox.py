@@ -64,7 +64,7 @@ class InboxConsumer(GroupConsumer):
         self.profile = {"id": member.pk, "name": member.display_name, "handle": member.handle}
         hello_seq, unread, unread_conversations = await _hello(member.pk)
         # Direct messages (conversations/) travel on this socket too: their dm.* frames.
-        self.messages = MessageFrames(self)
+        self.messages = MessageFrames(self, member)
         hello = {
             "type": "hello",
             "seq": hello_seq,
@@ -82,8 +82,10 @@ class InboxConsumer(GroupConsumer):
             await hub().leave(self.stream_key, self)
             self.joined = False
             await self.close(code=message.get("code", CLOSE_NOT_SIGNED_IN))
-        elif message["action"] == "recheck" and not await _still_active(self.member_id):
-            await self.control({"action": "close", "code": CLOSE_NOT_SIGNED_IN})
+        elif message["action"] == "recheck":
+            self.messages.forget_member()
+            if not await _still_active(self.member_id):
+                await self.control({"action": "close", "code": CLOSE_NOT_SIGNED_IN})
 
     async def _typing(self, frame: dict) -> None:
         raise ClientError("unknown_type", _("Unknown frame type."))

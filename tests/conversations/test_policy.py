@@ -149,3 +149,35 @@ def test_rate_limit_on_messages(settings, member, pair):
     say(member, pair, "2")
     with pytest.raises(RateLimited):
         say(member, pair, "4")
+
+
+def test_the_send_check_follows_the_senders_country_under_same_country_only(
+    settings, make_member, legal
+):
+    """The check's SQL is built once per policy and sender fields: a sender who moves to
+    another country gets the other country's answer, not the one built before."""
+    settings.DM_POLICY = "same country only"
+    sender = make_member(country="CN", groups=[legal])
+    chinese = make_member(country="CN", groups=[legal])
+    conversation, _first = start(sender, chinese)
+    assert set(rules.check_may_send(sender, conversation)) == {sender.pk, chinese.pk}
+    sender.country = "ZM"
+    sender.save()
+    with pytest.raises(rules.CannotMessage):
+        rules.check_may_send(sender, conversation)
+    other_sender = make_member(country="CN", groups=[legal])  # same shape, another id
+    other, _first = start(other_sender, chinese)
+    assert set(rules.check_may_send(other_sender, other)) == {other_sender.pk, chinese.pk}
+
+
+def test_the_send_check_fails_loudly_if_the_rule_reads_an_undeclared_sender_field(
+    settings, monkeypatch, make_member, legal
+):
+    """Under "same country only" the rule reads the sender's country: a shape key that
+    left it out would serve one country's answer to another, so building refuses."""
+    settings.DM_POLICY = "same country only"
+    sender = make_member(country="CN", groups=[legal])
+    conversation, _first = start(sender, make_member(country="CN", groups=[legal]))
+    monkeypatch.setattr(rules, "SENDER_FIELDS", ("is_active", "is_staff"))
+    with pytest.raises(type(sender).DoesNotExist):
+        rules.check_may_send(sender, conversation)

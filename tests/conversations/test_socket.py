@@ -151,3 +151,35 @@ async def test_bad_dm_frames_get_errors_and_the_socket_stays_open(member, pair):
     await socket.send_json_to({"type": "ping"})
     assert (await socket.receive_json_from(timeout=5))["type"] == "pong"
     await socket.disconnect()
+
+
+async def test_a_socket_sends_with_the_member_read_at_connect_until_a_recheck(
+    monkeypatch, member, other_country_member, pair
+):
+    """No query for the sender's row on a socket's first sends; a change to the member
+    (country, groups, staff) makes the next send read it again."""
+    from conversations import consumers
+
+    reads = []
+    original = consumers._member
+
+    async def counted(member_id):
+        reads.append(member_id)
+        return await original(member_id)
+
+    monkeypatch.setattr(consumers, "_member", counted)
+    mine, _ = await inbox(member)
+    for n in (1, 2):
+        await mine.send_json_to(
+            {"type": "dm.send", "conversation": pair.pk, "client_id": f"r-{n}", "body": "Hi"}
+        )
+        assert any(f["type"] == "dm.ack" for f in await frames(mine))
+    assert reads == []
+    await run(member.save)()  # member_changed: every socket of theirs rechecks
+    await frames(mine)
+    await mine.send_json_to(
+        {"type": "dm.send", "conversation": pair.pk, "client_id": "r-3", "body": "Hi"}
+    )
+    assert any(f["type"] == "dm.ack" for f in await frames(mine))
+    assert reads == [member.pk]
+    await mine.disconnect()

@@ -55,3 +55,14 @@ def test_rate_limit_allows_again_once_a_whole_window_has_passed():
     # Late in the next minute the earlier burst weighs little: one more use passes.
     assert limits.consume("recovers", limit=2, window=60, now=start + 60 + 50)
     assert limits.consume("recovers", limit=2, window=60, now=start + 180)
+
+
+def test_rate_limits_fail_open_while_redis_does_not_answer(monkeypatch):
+    """The counters live in Redis; while it is away, writes pass rather than fail."""
+    from forum.cache import ResilientRedisCache
+
+    timeouts = {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}
+    away = ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": timeouts})
+    monkeypatch.setattr(limits, "cache", away)
+    assert limits.consume("away", limit=1, window=60)
+    assert limits.consume("away", limit=1, window=60)
