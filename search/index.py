@@ -140,12 +140,14 @@ def _chat_entries() -> Iterator[Entry]:
 
 
 def tidy() -> None:
-    """After a rebuild on PostgreSQL, vacuum the old index's rows away and refresh the
-    statistics: until autovacuum comes by, a frequent word's scan would read through
-    the dead copies of every row (twice the pages). Outside a transaction only."""
+    """After a rebuild on PostgreSQL, write the table and its indexes anew without the
+    old index's rows, and refresh the statistics. A plain VACUUM frees the dead rows'
+    space but keeps the file twice its size, and a frequent word's scan reads all of
+    it. Searches wait for the few seconds this takes (2.7 s at 100,000 entries).
+    Outside a transaction only."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) search_entry")
+            cursor.execute("VACUUM (FULL, ANALYZE) search_entry")
 
 
 def rebuild(progress: Callable[[int, int], None] | None = None) -> int:

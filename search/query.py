@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from search.analysis import Query, iter_match_spans
 from search.index import plain_text
 from search.models import Entry, EntryKind
-from search.visibility import searchable_entries
+from search.visibility import readable_among, searchable_entries
 
 PAGE_SIZE = 20
 PAGES_MAX = 50  # 1,000 results: refine the query rather than page further
@@ -175,24 +175,28 @@ def find(
     page's rows. The result is exactly the rule's: the visible matches in order, since
     the candidates are a prefix of that order. Only when the reader may read too few of
     the best candidates does a fourth query rank every visible match instead."""
+    page = page_ids(viewer, query, sort=sort, start=start, count=count)
+    rows = Entry.objects.select_related(*RELATED).in_bulk(page[:count])
+    tokens, prefixes = query.highlight()
+    hits = [_hit(rows[pk], tokens, prefixes) for pk in page[:count] if pk in rows]
+    return hits, len(page) > count
+
+
+def page_ids(viewer, query: Query, *, sort: str, start: int, count: int) -> list[int]:
+    """Return the ids of the entries `find` shows from position `start`, and one more
+    if more follow: the first `count` + 1 of what `viewer` may find, in `sort` order."""
     if not (viewer and viewer.is_authenticated and viewer.is_active):
-        return [], False
+        return []
     wanted = start + count + 1
     limit = max(wanted * CANDIDATES, CANDIDATES_MIN)
     candidates = _best_matches(query, sort, limit)
-    readable = set(
-        searchable_entries(viewer).filter(pk__in=candidates).values_list("pk", flat=True)
-    )
+    readable = readable_among(viewer, candidates)
     found = [pk for pk in candidates if pk in readable]
     if len(found) < wanted and len(candidates) == limit:
         # The reader may read few of the best matches: rank all that they may read.
         everything = matching_entries(viewer, query, sort=sort).values_list("pk", flat=True)
         found = list(everything[:wanted])
-    page = found[start:wanted]
-    rows = Entry.objects.select_related(*RELATED).in_bulk(page[:count])
-    tokens, prefixes = query.highlight()
-    hits = [_hit(rows[pk], tokens, prefixes) for pk in page[:count] if pk in rows]
-    return hits, len(page) > count
+    return found[start:wanted]
 
 
 def _best_matches(query: Query, sort: str, limit: int) -> list[int]:

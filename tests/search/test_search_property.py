@@ -28,9 +28,10 @@ from forum.models import (
     Role,
     Thread,
 )
+from search import query as search_query
 from search.analysis import index_text, parse
 from search.models import Entry, EntryKind
-from search.query import matching_entries
+from search.query import matching_entries, page_ids
 
 COUNTRIES = ["CN", "ZM", "KE"]
 ROLES = [Role.MEMBER, Role.TRUSTED, Role.MODERATOR, Role.CHAIR]
@@ -196,6 +197,21 @@ def allowed(member) -> set[tuple[str, int]]:
     )
 
 
+class _candidates:
+    """With `few`, rank only as many best matches as a page needs before the rule."""
+
+    def __init__(self, few: bool) -> None:
+        self.few = few
+
+    def __enter__(self) -> None:
+        self.saved = search_query.CANDIDATES, search_query.CANDIDATES_MIN
+        if self.few:
+            search_query.CANDIDATES, search_query.CANDIDATES_MIN = 1, 1
+
+    def __exit__(self, *exc) -> None:
+        search_query.CANDIDATES, search_query.CANDIDATES_MIN = self.saved
+
+
 def found(member, text: str) -> set[tuple[str, int]]:
     return {
         (e.kind, e.post_id or e.message_id or e.thread_id)
@@ -224,6 +240,17 @@ def test_every_result_is_something_the_rule_lets_the_member_read(
                     got = found(member, text)
                     assert got <= expected, (text, got - expected)
                     assert got == expected, (text, expected - got)
+                    # The page a search shows (best matches first, then the rule on
+                    # those) is the rule's own order, with plenty of candidates and
+                    # with too few (where it ranks every readable match instead).
+                    order = list(matching_entries(member, parse(text)).values_list("pk", flat=True))
+                    for few in (False, True):
+                        with _candidates(few):
+                            for start in (0, 3):
+                                page = page_ids(
+                                    member, parse(text), sort="relevance", start=start, count=3
+                                )
+                                assert page == order[start : start + 4], (text, few, start)
             raise Rollback
     except Rollback:
         pass
