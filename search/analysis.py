@@ -143,6 +143,17 @@ class Match:
     def tokens(self) -> set[str]:
         return {token for alternative in self.alternatives for token in alternative}
 
+    @property
+    def searched(self) -> tuple[tuple[str, ...], ...]:
+        """The alternatives a database looks for. An Arabic word with a proclitic and its
+        stem find the same entries (every entry indexed under the word is indexed under
+        its stem too), so only the stem is looked for: an OR of the two made the
+        database rank every match twice over."""
+        first, *rest = self.alternatives
+        if rest == [(strip_proclitic(first[0]),)] and len(first) == 1:
+            return tuple(rest)
+        return self.alternatives
+
 
 @dataclass
 class Query:
@@ -182,7 +193,7 @@ class Query:
 
         def one(match: Match) -> str:
             options = []
-            for alternative in match.alternatives:
+            for alternative in match.searched:
                 phrase = '"' + " ".join(alternative) + '"'
                 options.append(phrase + (" *" if match.prefix else ""))
             return options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")"
@@ -197,7 +208,7 @@ class Query:
 
         def one(match: Match) -> str:
             options = []
-            for alternative in match.alternatives:
+            for alternative in match.searched:
                 quoted = [f"'{token}'" for token in alternative]
                 if match.prefix:
                     quoted[-1] += ":*"
