@@ -16,7 +16,8 @@ from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Organization
 from attachments import visibility as attachment_visibility
 from attachments.forms import Uploads
-from forum import calendar
+from forum import calendar, events
+from forum.actions.notifications import inbox_stream
 from forum.ids import parse_id
 from projects import machine, suggestions
 from projects import visibility as rules
@@ -181,6 +182,7 @@ def _said_state(request: HttpRequest, listing: Listing) -> None:
 @login_required
 @require_GET
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inbox_seq = _inbox_seq(request)
     listing = rules.get_listing_or_404(request.user, pk)
     member = request.user
     owner = rules.is_owner(member, listing)
@@ -216,6 +218,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "projects/listing_detail.html",
         {
+            "inbox_seq": inbox_seq,
             "listing": listing,
             "countries": [c.country for c in listing.countries.all()],
             "owner": owner,
@@ -460,6 +463,7 @@ def organization_profile(request: HttpRequest) -> HttpResponse:
 @require_GET
 def docking_list(request: HttpRequest) -> HttpResponse:
     """The member's organization's dockings (both sides) and, for facilitators, theirs."""
+    inbox_seq = _inbox_seq(request)
     dockings = (
         rules.visible_dockings(request.user)
         .select_related("listing", "listing__organization", "organization")
@@ -475,6 +479,7 @@ def docking_list(request: HttpRequest) -> HttpResponse:
         request,
         "projects/docking_list.html",
         {
+            "inbox_seq": inbox_seq,
             "page": page,
             "state": state,
             "states": DockingState.choices,
@@ -483,7 +488,13 @@ def docking_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _docking_context(request: HttpRequest, docking: Docking) -> dict:
+def _inbox_seq(request: HttpRequest) -> int:
+    """The member's inbox position before a live page reads what it shows: the page's
+    script resumes after it, so a step taken while the page loads still reaches it."""
+    return events.last_seq(inbox_stream(request.user.pk))
+
+
+def _docking_context(request: HttpRequest, docking: Docking, inbox_seq: int) -> dict:
     side = rules.docking_side(request.user, docking)
     steps = list(docking.steps.select_related("actor").order_by("created_at", "pk"))
     slots = docking_actions.current_slots(docking)
@@ -496,6 +507,7 @@ def _docking_context(request: HttpRequest, docking: Docking) -> dict:
             allowed.remove("accept")
     contact = rules.can_see_contact(request.user, docking.listing)
     return {
+        "inbox_seq": inbox_seq,
         "docking": docking,
         "listing": docking.listing,
         "side": side,
@@ -514,8 +526,9 @@ def _docking_context(request: HttpRequest, docking: Docking) -> dict:
 @login_required
 @require_GET
 def docking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inbox_seq = _inbox_seq(request)
     docking = rules.get_docking_or_404(request.user, pk)
-    return render(request, "projects/docking.html", _docking_context(request, docking))
+    return render(request, "projects/docking.html", _docking_context(request, docking, inbox_seq))
 
 
 @login_required
@@ -572,8 +585,9 @@ def docking_step(request: HttpRequest, pk: int) -> HttpResponse:
             _refuse(form, error)
         else:
             return redirect(docking.get_absolute_url())
+    inbox_seq = _inbox_seq(request)
     docking.refresh_from_db()
-    context = _docking_context(request, docking)
+    context = _docking_context(request, docking, inbox_seq)
     context["error_form"] = form
     context[{"request_meeting": "slots_form", "sign": "sign_form"}.get(action, "note_form")] = form
     return render(request, "projects/docking.html", context, status=400)

@@ -21,8 +21,9 @@ LIST_QUERIES = 14
 # The owner has unread notifications (the interests): the inbox count is then two
 # queries (is anything unread, then the count of what is still available); two more
 # read the listing's documents, however many (the files, then the owner rule asked
-# about the owners that have files; one query when there is none).
-LISTING_QUERIES = 11
+# about the owners that have files; one query when there is none); one reads the inbox
+# position the page's live script resumes from.
+LISTING_QUERIES = 12
 
 
 def count(client, url: str) -> int:

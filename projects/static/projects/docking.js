@@ -5,7 +5,9 @@
   "use strict";
   var parts = document.querySelectorAll("[data-docking-live]");
   if (!parts.length || !("WebSocket" in window)) return;
-  var seq = null, backoff = 1000;
+  // Resume after the inbox position the page was rendered at: a step taken while the
+  // page loaded, before the socket said hello, still refreshes it.
+  var seq = parts[0].dataset.inboxSeq ? +parts[0].dataset.inboxSeq : null, backoff = 1000;
   // Read by tests and by anyone curious: "connecting", then "live".
   window.dockingLive = { state: "connecting", updates: 0 };
 
