@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from conversations.models import Block, Conversation, DirectMessage, MessageReport, Participant
 from forum import visibility
 from forum.models import Membership
-from forum.prepared import PreparedQuery, stand_in
+from forum.prepared import PreparedQuery, viewer_shape, viewer_stand_in
 
 if TYPE_CHECKING:
     from accounts.models import Member
@@ -141,15 +140,9 @@ def _one_common_group(member_ids: list[int]) -> bool:
     return bool(groups)
 
 
-# What the send check reads of the sender besides their id (here, in
-# `messageable_members` and in `visible_members`): with the policy, its query's shape.
-SENDER_FIELDS = ("is_active", "is_staff", "country")
-
-
 def _send_check(policy_name: str, sender: tuple, *, author: int, conversation: int) -> QuerySet:
-    # Built from a stand-in that has only SENDER_FIELDS: reading more of it fails.
-    fields = dict(zip(SENDER_FIELDS, sender, strict=True))
-    author_row = stand_in(get_user_model(), id=author, **fields)
+    # Built from a stand-in that has only VIEWER_FIELDS: reading more of it fails.
+    author_row = viewer_stand_in(author, sender)
     return (
         Participant.objects.filter(conversation=conversation, left_at__isnull=True)
         .annotate(
@@ -175,11 +168,9 @@ def check_may_send(author: Member, conversation: Conversation) -> list[int]:
         raise CannotMessage(_("Direct messages are turned off on this forum."), code="dm_off")
     # One query: who is in it, who of them blocked the author, whom the policy lets the
     # author write to, and what kind of conversation it is. Its SQL is built once per
-    # policy and SENDER_FIELDS values (Django took ~3 ms to build it, the database a few
+    # policy and VIEWER_FIELDS values (Django took ~3 ms to build it, the database a few
     # hundredths of that to run it), and run for each send.
-    fields = get_user_model()._meta
-    sender = tuple(fields.get_field(name).value_from_object(author) for name in SENDER_FIELDS)
-    shape = (policy(), sender)
+    shape = (policy(), viewer_shape(author))
     rows = _SEND_CHECK.rows(shape, *shape, author=author.pk, conversation=conversation.pk)
     current = [member_id for member_id, *_rest in rows]
     if author.pk not in current:

@@ -33,6 +33,25 @@ def stand_in(model: type[Model], **values: Any) -> Model:
     return model.from_db(None, names, [values[name] for name in names])
 
 
+# What the visibility rules read of a member besides their id (`forum.visibility`'s
+# audience and staff tests): with it, a query built for one member serves all alike.
+VIEWER_FIELDS = ("is_active", "is_staff", "country")
+
+
+def viewer_shape(member: Model) -> tuple:
+    """`member`'s VIEWER_FIELDS values: the part of a prepared query's shape they give."""
+    meta = member._meta
+    return tuple(meta.get_field(name).value_from_object(member) for name in VIEWER_FIELDS)
+
+
+def viewer_stand_in(member_id: int, shape: tuple) -> Model:
+    """A stand-in member with only VIEWER_FIELDS (from `viewer_shape`) and `member_id`."""
+    from django.contrib.auth import get_user_model
+
+    values = dict(zip(VIEWER_FIELDS, shape, strict=True))
+    return stand_in(get_user_model(), id=member_id, **values)
+
+
 class PreparedQuery:
     """`build(*context, **ids)` returns a queryset; `rows(shape, *context, **ids)` runs
     its SQL for `ids`. `shape` must determine everything `build` reads from `context`.

@@ -3,11 +3,10 @@ things the entries point at. A search starts here and only adds the text match."
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from forum import visibility
-from forum.prepared import PreparedQuery, stand_in
+from forum.prepared import PreparedQuery, viewer_shape, viewer_stand_in
 from search.models import Entry, EntryKind
 
 
@@ -31,14 +30,9 @@ def searchable_entries(viewer: visibility.Viewer) -> QuerySet[Entry]:
     return Entry.objects.filter(in_threads | chat)
 
 
-# What `searchable_entries` reads of the reader besides their id: with the number of
-# candidates, the shape of `readable_among`'s query.
-READER_FIELDS = ("is_active", "is_staff", "country")
-
-
 def _readable(reader: tuple, *, viewer: int, candidates: list[int]) -> QuerySet:
-    # Built from a stand-in that has only READER_FIELDS: reading more of it fails.
-    row = stand_in(get_user_model(), id=viewer, **dict(zip(READER_FIELDS, reader, strict=True)))
+    # Built from a stand-in that has only VIEWER_FIELDS: reading more of it fails.
+    row = viewer_stand_in(viewer, reader)
     return searchable_entries(row).filter(pk__in=candidates).values_list("pk")
 
 
@@ -55,8 +49,7 @@ def readable_among(viewer: visibility.Viewer, candidates: list[int]) -> set[int]
         # Staff read every entry but removed ones: the query names no reader to prepare.
         entries = searchable_entries(viewer).filter(pk__in=candidates)
         return set(entries.values_list("pk", flat=True))
-    fields = get_user_model()._meta
-    reader = tuple(fields.get_field(name).value_from_object(viewer) for name in READER_FIELDS)
+    reader = viewer_shape(viewer)
     # Padded to a power of two with the last id (harmless in an IN list): few shapes.
     padded = list(candidates) + [candidates[-1]] * (
         (1 << (len(candidates) - 1).bit_length()) - len(candidates)

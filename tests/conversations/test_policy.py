@@ -8,6 +8,7 @@ from django.http import Http404
 from conversations import visibility as rules
 from conversations.actions import messages as actions
 from conversations.actions import safety
+from forum import prepared
 from tests.conversations.conftest import say
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +179,6 @@ def test_the_send_check_fails_loudly_if_the_rule_reads_an_undeclared_sender_fiel
     settings.DM_POLICY = "same country only"
     sender = make_member(country="CN", groups=[legal])
     conversation, _first = start(sender, make_member(country="CN", groups=[legal]))
-    monkeypatch.setattr(rules, "SENDER_FIELDS", ("is_active", "is_staff"))
+    monkeypatch.setattr(prepared, "VIEWER_FIELDS", ("is_active", "is_staff"))
     with pytest.raises(type(sender).DoesNotExist):
         rules.check_may_send(sender, conversation)
