@@ -18,6 +18,7 @@ from attachments import owners
 from attachments.models import Attachment, ProposedRemoval
 from forum import visibility
 from forum.models import ChatMessage, Post, PostStatus, Review
+from forum.prepared import PreparedQuery, padded
 
 
 def _signed_in(viewer) -> bool:
@@ -124,6 +125,18 @@ def can_view(viewer, attachment: Attachment) -> bool:
     return kind.visible(viewer).filter(pk=attachment.owner_id).exists()
 
 
+def _files(content_type: int, *, owners: list[int]) -> QuerySet[Attachment]:
+    return (
+        Attachment.objects.filter(owner_type=content_type, owner_id__in=owners)
+        .select_related("blob")
+        .order_by("owner_id", "position", "pk")
+    )
+
+
+# Built once per kind of owner and number of owners.
+_FILES = PreparedQuery(_files)
+
+
 def files_of(viewer, objects: Iterable[Model]) -> dict[int, list[Attachment]]:
     """Return, per owner pk, the files of `objects` (all of one model) that `viewer` may
     fetch, in their order.
@@ -136,12 +149,9 @@ def files_of(viewer, objects: Iterable[Model]) -> dict[int, list[Attachment]]:
     if not objects or not _signed_in(viewer):
         return {}
     kind = owners.kind_of(objects[0])
-    content_type = ContentType.objects.get_for_model(kind.model_class)
-    rows = list(
-        Attachment.objects.filter(owner_type=content_type, owner_id__in=[obj.pk for obj in objects])
-        .select_related("blob")
-        .order_by("owner_id", "position", "pk")
-    )
+    content_type = ContentType.objects.get_for_model(kind.model_class).pk
+    owner_ids = padded([obj.pk for obj in objects])
+    rows = _FILES.objects(content_type, content_type, owners=owner_ids)
     if not rows:
         return {}
     owner_ids = {attachment.owner_id for attachment in rows}

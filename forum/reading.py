@@ -22,6 +22,7 @@ from forum.models import (
     ThreadRead,
     WorkingGroup,
 )
+from forum.prepared import PreparedQuery, padded
 
 
 @dataclass(frozen=True)
@@ -52,20 +53,30 @@ def summarize(rows, me: int) -> dict[int, list[tuple]]:
     }
 
 
-def reactions_and_bookmarks(member: Member, post_ids: list[int]) -> Shown:
-    """For the posts of a page (`post_ids`, already visible to `member`): one query, the
-    reactions and the member's bookmarks together (a bookmark's row has no emoji)."""
-    if not post_ids:
-        return Shown()
-    reactions = Reaction.objects.filter(post_id__in=post_ids).values_list(
+def _reactions_and_bookmarks(*, member: int, posts: list[int]) -> QuerySet:
+    reactions = Reaction.objects.filter(post_id__in=posts).values_list(
         "post_id", "emoji", "member_id", "member__display_name", "created_at", "pk"
     )
     marked = (
-        Bookmark.objects.filter(member=member, post_id__in=post_ids)
+        Bookmark.objects.filter(member=member, post_id__in=posts)
         .annotate(no_emoji=Value(""), no_name=Value(""))
         .values_list("post_id", "no_emoji", "member_id", "no_name", "created_at", "pk")
     )
-    rows = sorted(reactions.order_by().union(marked.order_by(), all=True), key=lambda r: r[4:])
+    return reactions.order_by().union(marked.order_by(), all=True)
+
+
+_REACTIONS_AND_BOOKMARKS = PreparedQuery(_reactions_and_bookmarks)
+
+
+def reactions_and_bookmarks(member: Member, post_ids: list[int]) -> Shown:
+    """For the posts of a page (`post_ids`, already visible to `member`): one query, the
+    reactions and the member's bookmarks together (a bookmark's row has no emoji),
+    built once per number of posts."""
+    if not post_ids:
+        return Shown()
+    found = _REACTIONS_AND_BOOKMARKS.rows("page", member=member.pk, posts=padded(post_ids))
+    # In the order they were given (times sort alike as the database returns them).
+    rows = sorted(found, key=lambda r: r[4:])
     given = [row[:4] for row in rows if row[1]]
     bookmarks = frozenset(row[0] for row in rows if not row[1])
     return Shown(reactions=summarize(given, member.pk), bookmarks=bookmarks)

@@ -40,6 +40,7 @@ from forum.models import (
     WorkingGroup,
 )
 from forum.models.groups import MODERATING_ROLES
+from forum.prepared import PreparedQuery, viewer_shape, viewer_stand_in
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -885,18 +886,39 @@ def reaches_every_reader(audience: Scope | dict) -> bool:
 # query per post; templates show these decisions and never re-derive them.
 
 
+def _thread_for_page(shape: tuple, refine, *, viewer: int, thread: int) -> QuerySet[Thread]:
+    # Built from a stand-in that has only VIEWER_FIELDS: reading more of it fails.
+    row = viewer_stand_in(viewer, shape)
+    my_role = Membership.objects.filter(group=OuterRef("group_id"), member=row).values("role")
+    threads = (
+        visible_threads(row)
+        .select_related("group", "author")
+        .annotate(viewer_role=Subquery(my_role[:1]))
+    )
+    if refine is not None:
+        threads = refine(threads, row)
+    return threads.filter(pk=thread)
+
+
+_THREAD_FOR_PAGE = PreparedQuery(_thread_for_page)
+_ID_MAX = 2**63 - 1
+
+
 def get_thread_for_page_or_404(viewer: Viewer, pk: int, *, refine=None) -> Thread:
     """Return thread `pk` as `get_thread_or_404` does, with the viewer's role in its group
-    loaded by the same query, so `role_in` and `can_moderate` on it cost nothing."""
-    if not _signed_in(viewer):
+    loaded by the same query, so `role_in` and `can_moderate` on it cost nothing.
+
+    `refine(threads, viewer)` may add annotations for the viewer (their read mark);
+    it must be a module-level function, since the query is built once per viewer shape
+    and `refine` (Django took longer to build this query than the database to run it).
+    """
+    if not _signed_in(viewer) or not 0 < pk <= _ID_MAX:
         raise Http404("No such thread.")
-    my_role = Membership.objects.filter(group=OuterRef("group_id"), member=viewer).values("role")
-
-    def with_role(threads: QuerySet[Thread]) -> QuerySet[Thread]:
-        threads = threads.annotate(viewer_role=Subquery(my_role[:1]))
-        return refine(threads) if refine is not None else threads
-
-    thread = get_thread_or_404(viewer, pk, refine=with_role)
+    shape = viewer_shape(viewer)
+    found = _THREAD_FOR_PAGE.objects((shape, refine), shape, refine, viewer=viewer.pk, thread=pk)
+    if not found:
+        raise Http404("No such thread.")
+    thread = found[0]
     thread.group.viewer_role = thread.viewer_role
     thread.group.viewer_role_for = viewer.pk
     return thread

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from forum import visibility
-from forum.prepared import PreparedQuery, viewer_shape, viewer_stand_in
+from forum.prepared import PreparedQuery, padded, viewer_shape, viewer_stand_in
 from search.models import Entry, EntryKind
 
 
@@ -50,9 +50,5 @@ def readable_among(viewer: visibility.Viewer, candidates: list[int]) -> set[int]
         entries = searchable_entries(viewer).filter(pk__in=candidates)
         return set(entries.values_list("pk", flat=True))
     reader = viewer_shape(viewer)
-    # Padded to a power of two with the last id (harmless in an IN list): few shapes.
-    padded = list(candidates) + [candidates[-1]] * (
-        (1 << (len(candidates) - 1).bit_length()) - len(candidates)
-    )
-    rows = _READABLE.rows(reader, reader, viewer=viewer.pk, candidates=padded)
+    rows = _READABLE.rows(reader, reader, viewer=viewer.pk, candidates=padded(candidates))
     return {pk for (pk,) in rows}

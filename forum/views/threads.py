@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,6 +42,7 @@ from forum.actions.moderation import SLOW_MODE_CHOICES, set_slow_mode
 from forum.context_processors import page_theme
 from forum.forms import EditPostForm, RemovePostForm, ReplyForm, TagsForm, ThreadForm
 from forum.models import REACTIONS, Post, Review, Role, Thread, ThreadRead, Watch
+from forum.prepared import PreparedQuery, padded, stand_in, viewer_shape, viewer_stand_in
 from forum.templatetags.forum import when
 from forum.views import etags
 
@@ -202,24 +204,70 @@ _SHOWN_POST_FIELDS = (
 )
 
 
-def _posts_page(posts: QuerySet[Post], number: str | None) -> Page:
-    """Return one page of `posts`; their total rides along in the same query."""
-    paginator = Paginator(posts, POSTS_PER_PAGE)
+def _page_posts(
+    shape: tuple, everything: bool, view: str, start: int, *, thread: int, viewer: int = 0
+) -> QuerySet[Post]:
+    """One page of a thread's posts as the page shows them, their total riding along
+    (a window over all rows, before LIMIT). `viewer` is passed only when the rule reads
+    it: staff and the group's moderators see every post."""
+    posts = visibility.visible_posts(
+        viewer_stand_in(viewer, shape), stand_in(Thread, id=thread), moderator=everything
+    )
+    return (
+        posts.select_related("author", "parent__author")
+        .only(*_SHOWN_POST_FIELDS)
+        .order_by("path" if view == "tree" else "number")
+        .annotate(total=Window(Count("pk")))[start : start + POSTS_PER_PAGE]
+    )
+
+
+_PAGE_POSTS = PreparedQuery(_page_posts)
+
+
+def _posts_page(member, thread: Thread, moderator: bool, view: str, number: str | None) -> Page:
+    """Return one page of the posts of `thread` that `member` may see, in `view`'s order;
+    their total rides along in the same query, built once per shape."""
+    everything = member.is_staff or moderator
+    shape = viewer_shape(member)
+    ids = {"thread": thread.pk} if everything else {"thread": thread.pk, "viewer": member.pk}
     valid = number and number.isascii() and number.isdigit() and len(number) <= 7
     wanted = int(number) if valid else 1
 
     def rows(page_number: int) -> list[Post]:
         start = (max(page_number, 1) - 1) * POSTS_PER_PAGE
-        counted = posts.annotate(total=Window(Count("pk")))  # over all rows, before LIMIT
-        return list(counted[start : start + POSTS_PER_PAGE])
+        key = (shape, everything, view, start)
+        return _PAGE_POSTS.objects(key, shape, everything, view, start, **ids)  # type: ignore[return-value]
 
     found = rows(wanted)
-    paginator.count = found[0].total if found else posts.count()
+    paginator = Paginator([], POSTS_PER_PAGE)
+    paginator.count = (
+        found[0].total if found else _visible_posts(member, thread, moderator, view).count()
+    )
     if not found and paginator.num_pages != wanted:
         # Past the end (or page 0): the last page, as Paginator.get_page answers.
         wanted = paginator.num_pages
         found = rows(wanted)
     return Page(found, max(wanted, 1), paginator)
+
+
+def _visible_posts(member, thread: Thread, moderator: bool, view: str) -> QuerySet[Post]:
+    return (
+        visibility.visible_posts(member, thread, moderator=moderator)
+        .select_related("author", "parent__author")
+        .only(*_SHOWN_POST_FIELDS)
+        .order_by("path" if view == "tree" else "number")
+    )
+
+
+def _own_reviews(*, posts: list[int]) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(post__in=posts)
+        .exclude(state=Review.State.WITHDRAWN)
+        .order_by("submitted_at", "pk")
+    )
+
+
+_OWN_REVIEWS = PreparedQuery(_own_reviews)
 
 
 def _review_notes(member, page: Page) -> None:
@@ -228,11 +276,7 @@ def _review_notes(member, page: Page) -> None:
     mine = [p.pk for p in page if p.author_id == member.pk and p.status != "removed"]
     reviews = {}
     if mine:
-        for review in (
-            Review.objects.filter(post__in=mine)
-            .exclude(state=Review.State.WITHDRAWN)
-            .order_by("submitted_at", "pk")
-        ):
+        for review in _OWN_REVIEWS.objects("page", posts=padded(mine)):
             reviews[review.post_id] = review
     for post in page:
         post.my_review = reviews.get(post.pk)
@@ -377,13 +421,14 @@ def render_posts(request: HttpRequest, posts, view: str) -> None:
         cache.set_many(fresh, POST_CACHE_SECONDS)
 
 
-def _first_unread(thread: Thread, posts: QuerySet[Post]) -> Post | None:
+def _first_unread(thread: Thread, posts: Callable[[], QuerySet[Post]]) -> Post | None:
     """The first post (by number) the member may see that came after their read mark;
     None when they never opened the thread (it all is new) or read it all."""
     if thread.read_at is None or thread.read_at >= thread.last_activity_at:
         return None
     return (
-        posts.filter(created_at__gt=thread.read_at)
+        posts()
+        .filter(created_at__gt=thread.read_at)
         .select_related(None)
         .order_by("number")
         .only("number", "path")
@@ -400,22 +445,23 @@ def _page_of(posts: QuerySet[Post], post: Post, view: str) -> int:
     return before.order_by().count() // POSTS_PER_PAGE + 1
 
 
+def _with_page_state(threads: QuerySet[Thread], member) -> QuerySet[Thread]:
+    """The group's live position, the member's watch state (None: not watching) and
+    read mark, in the thread's own query."""
+    muted = Watch.objects.filter(thread=OuterRef("pk"), member=member).values("muted")[:1]
+    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), member=member).values("read_at")
+    return events.with_group_seq(threads).annotate(
+        watch_muted=Subquery(muted), read_at=Subquery(read_at[:1])
+    )
+
+
 @login_required
 @gzip_page
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """The thread page. Showing it writes nothing (the browser reports what it showed
     to `thread_seen`), and a repeated request for an unchanged page answers 304."""
     member = request.user
-    # The member's watch state rides along in the same query (None: not watching).
-    muted = Watch.objects.filter(thread=OuterRef("pk"), member=member).values("muted")[:1]
-    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), member=member).values("read_at")
-    thread = visibility.get_thread_for_page_or_404(
-        member,
-        pk,
-        refine=lambda threads: events.with_group_seq(threads).annotate(
-            watch_muted=Subquery(muted), read_at=Subquery(read_at[:1])
-        ),
-    )
+    thread = visibility.get_thread_for_page_or_404(member, pk, refine=_with_page_state)
     view = request.GET.get("view")
     if view in ("tree", "flat"):
         actions.set_thread_view(member=member, view=view)  # an explicit choice, remembered
@@ -423,18 +469,13 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     group = thread.group
     moderator = visibility.can_moderate(member, group)
     role = visibility.role_in(member, group)
-    posts = (
-        visibility.visible_posts(member, thread, moderator=moderator)
-        .select_related("author", "parent__author")
-        .only(*_SHOWN_POST_FIELDS)
-        .order_by("path" if view == "tree" else "number")
-    )
-    first_unread = _first_unread(thread, posts)
+    first_unread = _first_unread(thread, lambda: _visible_posts(member, thread, moderator, view))
     wanted = request.GET.get("page")
     if wanted is None and first_unread is not None:
         # Open where the member stopped reading (the group list links to #new).
+        posts = _visible_posts(member, thread, moderator, view)
         wanted = str(_page_of(posts, first_unread, view))
-    page = _posts_page(posts, wanted)
+    page = _posts_page(member, thread, moderator, view, wanted)
     decisions = visibility.post_decisions(member, thread, page)
     for post in page:
         post.may = decisions[post.pk]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 
-from forum.models import Membership
+from attachments.models import Attachment
+from forum.models import Membership, Thread
 from forum.prepared import PreparedQuery, stand_in
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +49,48 @@ def test_an_id_the_query_does_not_take_as_a_parameter_is_refused(legal):
 
     with pytest.raises(ValueError, match="parameter"):
         PreparedQuery(constant).rows("constant", group=legal.pk)
+
+
+def _threads_with_related(*, thread: int):
+    return (
+        Thread.objects.filter(pk=thread)
+        .select_related("group", "author")
+        .annotate(shown_posts=Count("posts"))
+    )
+
+
+def test_prepared_objects_are_the_querysets_instances_with_related_rows_and_annotations(
+    thread, domestic_thread, django_assert_num_queries
+):
+    prepared = PreparedQuery(_threads_with_related)
+    for wanted in (thread, domestic_thread, thread):
+        [expected] = _threads_with_related(thread=wanted.pk)
+        with django_assert_num_queries(1):
+            [found] = prepared.objects("threads", thread=wanted.pk)
+            # Converted values (an aware datetime on SQLite too), related rows, annotations.
+            assert found.created_at == expected.created_at and found.created_at.tzinfo
+            assert (found.pk, found.title, found.audience) == (
+                expected.pk,
+                expected.title,
+                expected.audience,
+            )
+            assert found.group.slug == expected.group.slug
+            assert found.author.handle == expected.author.handle
+            assert found.shown_posts == expected.shown_posts == 1
+    assert prepared.objects("threads", thread=10**12) == []
+    assert len(prepared.shapes) == 1
+
+
+def test_prepared_objects_refuse_a_values_query(legal):
+    with pytest.raises(ValueError, match="rows"):
+        PreparedQuery(_members_of).objects("members", group=legal.pk)
+
+
+def test_ids_reach_a_positive_field_in_an_in_list(thread, member):
+    # PostgreSQL gets these as typed integers (psycopg's Int8): still the stand-ins.
+    def files(*, owners):
+        return Attachment.objects.filter(owner_id__in=owners).values_list("owner_id")
+
+    prepared = PreparedQuery(files)
+    assert prepared.rows("files", owners=[thread.pk, member.pk]) == []
+    assert len(prepared.shapes) == 1

@@ -276,3 +276,8 @@ def test_bad_input_to_moderator_forms_is_refused_without_a_server_error(
         reverse("group_members", args=[legal.slug]), {"membership": "abc", "action": "remove"}
     )
     assert response.status_code == 404  # not an id: as missing
+
+
+def test_a_thread_id_past_any_database_integer_is_not_found(member_client, thread):
+    assert member_client.get(f"/t/{2**64}/").status_code == 404
+    assert member_client.get(f"/t/{2**63 - 1}/").status_code == 404
