@@ -13,6 +13,8 @@ BENCH_SECONDS (10) and BENCH_CONNECTIONS (4) set the defaults.
 
 from __future__ import annotations
 
+import http.client
+import http.cookies
 import os
 import threading
 
@@ -54,6 +56,22 @@ def _load(ports: list[int], path: str, seconds: float, connections: int, headers
     return merged
 
 
+def _csrf_cookie(port: int, path: str, headers: dict[str, str]) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        cookies = http.cookies.SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+    finally:
+        connection.close()
+    if "csrftoken" not in cookies:
+        raise RuntimeError(f"GET {path} set no CSRF cookie ({response.status})")
+    return cookies["csrftoken"].value
+
+
 def measure(label: str, env: dict[str, str], processes: int, seeded: dict) -> list[tuple]:
     """Load each target in turn; return (label, result, server CPU ms per request) rows."""
     thread_id, session_key = seeded["thread"], seeded["session"]
@@ -65,6 +83,10 @@ def measure(label: str, env: dict[str, str], processes: int, seeded: dict) -> li
     ]
     rows = []
     with targets.daphne_servers("thread-pages", env, processes) as servers:
+        # A browser returns the CSRF cookie of its first page: without it every page
+        # would make a new secret (64 random characters, a system call each).
+        csrf = _csrf_cookie(servers.ports[0], f"/t/{thread_id}/", headers)
+        headers = {**headers, "Cookie": f"{headers['Cookie']}; csrftoken={csrf}"}
         for _name, path in targets_:  # warm up
             _load(servers.ports, path, 1, 2 * processes, headers)
         for name, path in targets_:

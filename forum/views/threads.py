@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Window
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.forms import Form
 from django.http import (
     Http404,
@@ -207,17 +207,21 @@ _SHOWN_POST_FIELDS = (
 def _page_posts(
     shape: tuple, everything: bool, view: str, start: int, *, thread: int, viewer: int = 0
 ) -> QuerySet[Post]:
-    """One page of a thread's posts as the page shows them, their total riding along
-    (a window over all rows, before LIMIT). `viewer` is passed only when the rule reads
-    it: staff and the group's moderators see every post."""
+    """One page of a thread's posts as the page shows them, their total riding along.
+    `viewer` is passed only when the rule reads it: staff and the group's moderators
+    see every post."""
     posts = visibility.visible_posts(
         viewer_stand_in(viewer, shape), stand_in(Thread, id=thread), moderator=everything
     )
+    # The total is a subquery the database runs once. A window over all rows (before
+    # LIMIT) read and sorted every post of the thread, text and all: 2 ms of the page
+    # at 1,000 posts on SQLite, against 0.2.
+    total = posts.order_by().values("thread").annotate(n=Count("pk")).values("n")
     return (
         posts.select_related("author", "parent__author")
         .only(*_SHOWN_POST_FIELDS)
         .order_by("path" if view == "tree" else "number")
-        .annotate(total=Window(Count("pk")))[start : start + POSTS_PER_PAGE]
+        .annotate(total=Subquery(total))[start : start + POSTS_PER_PAGE]
     )
 
 
