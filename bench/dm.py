@@ -6,7 +6,9 @@ pairs, alternating sides); the forum stores it with the conversation's seq, logs
 both members' inbox streams and, after commit, delivers it to both sockets. We count
 how many reach the other member and how long they take from the sender's send to that
 receipt. The baseline, in the same run and through the same client code, is a raw
-`websockets` server that relays each text to the other side of its pair (bench/dm_raw.py).
+`websockets` server that relays each text to the other side of its pair (bench/dm_raw.py);
+between the two, the same relay as a Channels consumer under Daphne, with no database
+(bench/dm_channels.py), shows the server stack's own share.
 
 `python -m bench dm [--db ...] [--pairs N] [--rate R] [--seconds S]`; BENCH_DM_PAIRS
 (200), BENCH_DM_RATE (20 messages/s) and BENCH_DM_SECONDS (30) set the defaults.
@@ -208,6 +210,24 @@ def run_raw() -> Outcome:
         server.stop()
 
 
+def run_channels() -> Outcome:
+    """The relay of bench/dm_channels.py under Daphne: the server stack's own floor."""
+    port = targets.free_port()
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    server = targets.Process("dm-channels", [*command, "bench.dm_channels:application"])
+    try:
+        targets.wait_until(server, targets.listening(port))
+        specs = [
+            fanout.Socket(f"ws://127.0.0.1:{port}/{pair}/{side}", f"http://127.0.0.1:{port}", {})
+            for pair in range(PAIRS)
+            for side in ("a", "b")
+        ]
+        label = "Daphne + Channels relay (no database)"
+        return asyncio.run(_measure(label, specs, None, server.pid, forum=False))
+    finally:
+        server.stop()
+
+
 def main(options: targets.Options | None = None, args=None) -> None:
     """Measure direct messages and the raw baseline on each database; print the tables."""
     global PAIRS, RATE, SECONDS
@@ -221,11 +241,12 @@ def main(options: targets.Options | None = None, args=None) -> None:
             layer = " + Redis" if redis_url else ""
             label = f"{database.label}{layer}, 1 process: direct messages"
             forum = run_daphne(label, database, redis_url)
+            stack = run_channels()
             raw = run_raw()
-            _report(database, forum, raw)
+            _report(database, forum, stack, raw)
 
 
-def _report(database: targets.Database, forum: Outcome, raw: Outcome) -> None:
+def _report(database: targets.Database, forum: Outcome, stack: Outcome, raw: Outcome) -> None:
     print(
         f"\ndm on {database.label} ({database.name}): {PAIRS} two-member conversations, "
         f"{2 * PAIRS} sockets, {RATE:g} messages/s for {SECONDS:g} s, raw baseline measured "
@@ -236,7 +257,7 @@ def _report(database: targets.Database, forum: Outcome, raw: Outcome) -> None:
         f"{'p99/raw':>9}"
     )
     raw_p99 = targets.percentile_ms(raw.latencies, 0.99)
-    for outcome in (forum, raw):
+    for outcome in (forum, stack, raw):
         share = 100 * outcome.delivered / outcome.sent if outcome.sent else 0.0
         p99 = targets.percentile_ms(outcome.latencies, 0.99)
         print(
@@ -250,4 +271,12 @@ def _report(database: targets.Database, forum: Outcome, raw: Outcome) -> None:
         f"duplicates {forum.duplicates}, server CPU {forum.server_cpu:.1f} s"
         + (f"; {forum.note.rstrip('; ')}" if forum.note else "")
     )
+    print(
+        f"  server CPU per message: forum {_per_message(forum)}, Channels relay "
+        f"{_per_message(stack)}, raw {_per_message(raw)}"
+    )
     print("  p50/p99: the sender's dm.send to the other member's receipt of dm.message")
+
+
+def _per_message(outcome: Outcome) -> str:
+    return f"{1000 * outcome.server_cpu / outcome.sent:.2f} ms" if outcome.sent else "-"

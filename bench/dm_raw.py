@@ -18,7 +18,7 @@ sides: dict[tuple[str, str], ServerConnection] = {}
 seq = 0
 
 
-def message_frame(text: str) -> str:
+def message_frame(text: str, seq: int) -> str:
     data = {
         "conversation": 1,
         "id": seq,
@@ -46,7 +46,7 @@ async def handler(ws: ServerConnection) -> None:
     try:
         async for text in ws:
             seq += 1
-            frame = message_frame(str(text))
+            frame = message_frame(str(text), seq)
             peer = sides.get(other)
             if peer is not None:
                 await peer.send(frame)
