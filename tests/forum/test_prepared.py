@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 
-from attachments.models import Attachment
-from forum.models import Membership, Thread
+from attachments.models import Attachment, Blob
+from forum.models import Membership, Post, Thread
 from forum.prepared import PreparedQuery, stand_in
 
 pytestmark = pytest.mark.django_db
@@ -88,9 +89,19 @@ def test_prepared_objects_refuse_a_values_query(legal):
 
 def test_ids_reach_a_positive_field_in_an_in_list(thread, member):
     # PostgreSQL gets these as typed integers (psycopg's Int8): still the stand-ins.
+    posts = ContentType.objects.get_for_model(Post)
+    blob = Blob.objects.create(sha256="0" * 64, size=1, mime="text/plain", kind="text", name="b")
+    for owner in (thread.pk, thread.pk + 1000):
+        Attachment.objects.create(
+            blob=blob, uploader=member, name="f.txt", owner_type=posts, owner_id=owner
+        )
+
     def files(*, owners):
         return Attachment.objects.filter(owner_id__in=owners).values_list("owner_id")
 
     prepared = PreparedQuery(files)
-    assert prepared.rows("files", owners=[thread.pk, member.pk]) == []
+    assert prepared.rows("files", owners=[thread.pk, thread.pk + 2000]) == [(thread.pk,)]
+    assert prepared.rows("files", owners=[thread.pk + 1000, thread.pk + 2000]) == [
+        (thread.pk + 1000,)
+    ]
     assert len(prepared.shapes) == 1
