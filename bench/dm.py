@@ -195,9 +195,10 @@ def run_daphne(label: str, database: targets.Database, redis_url: str | None) ->
         return asyncio.run(_measure(label, specs, conversations, pid, forum=True))
 
 
-def run_raw() -> Outcome:
+def run_relay(label: str, name: str, command: list[str]) -> Outcome:
+    """Start a pair relay (`command` followed by its port), measure it, stop it."""
     port = targets.free_port()
-    server = targets.Process("dm-raw", [sys.executable, "-m", "bench.dm_raw", str(port)])
+    server = targets.Process(name, [*command, str(port)])
     try:
         targets.wait_until(server, targets.listening(port))
         specs = [
@@ -205,27 +206,28 @@ def run_raw() -> Outcome:
             for pair in range(PAIRS)
             for side in ("a", "b")
         ]
-        return asyncio.run(_measure("raw websockets (pairs)", specs, None, server.pid, forum=False))
+        return asyncio.run(_measure(label, specs, None, server.pid, forum=False))
     finally:
         server.stop()
+
+
+def run_raw() -> Outcome:
+    command = [sys.executable, "-m", "bench.dm_raw"]
+    return run_relay("raw websockets (pairs)", "dm-raw", command)
 
 
 def run_channels() -> Outcome:
     """The relay of bench/dm_channels.py under Daphne: the server stack's own floor."""
-    port = targets.free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-    server = targets.Process("dm-channels", [*command, "bench.dm_channels:application"])
-    try:
-        targets.wait_until(server, targets.listening(port))
-        specs = [
-            fanout.Socket(f"ws://127.0.0.1:{port}/{pair}/{side}", f"http://127.0.0.1:{port}", {})
-            for pair in range(PAIRS)
-            for side in ("a", "b")
-        ]
-        label = "Daphne + Channels relay (no database)"
-        return asyncio.run(_measure(label, specs, None, server.pid, forum=False))
-    finally:
-        server.stop()
+    command = [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "bench.dm_channels:application",
+        "-p",
+    ]
+    return run_relay("Daphne + Channels relay (no database)", "dm-channels", command)
 
 
 def main(options: targets.Options | None = None, args=None) -> None:
