@@ -25,8 +25,7 @@ from conversations.models import (
     MailPreference,
     Participant,
 )
-from forum import events, visibility
-from forum.actions.notifications import inbox_stream
+from forum import inbox, visibility
 from forum.ids import parse_id
 
 CONVERSATIONS_PER_PAGE = 30
@@ -48,7 +47,7 @@ def _members_of(conversation_ids: list[int]) -> dict[int, list]:
 @require_GET
 def conversation_list(request: HttpRequest) -> HttpResponse:
     """The member's conversations: unread first, then the most recent."""
-    inbox_seq = events.last_seq(inbox_stream(request.user.pk))
+    inbox_seq = inbox.position(request.user.pk)
     page = Paginator(rules.conversations_for(request.user), CONVERSATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -155,7 +154,7 @@ def _page_context(
     request: HttpRequest, conversation: Conversation, form: MessageForm, uploads: Uploads
 ) -> dict:
     # Read before the messages: the live client resumes from here, so nothing falls between.
-    inbox_seq = events.last_seq(inbox_stream(request.user.pk))
+    inbox_seq = inbox.position(request.user.pk)
     shown = rules.visible_messages(request.user, conversation)
     before = request.GET.get("before")
     if before is not None:

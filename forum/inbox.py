@@ -12,7 +12,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from accounts.models import Member
-from forum import visibility
+from forum import events, visibility
+from forum.actions.notifications import inbox_stream
 from forum.models import Notification, Post
 
 EXCERPT_CHARS = 200
@@ -48,6 +49,12 @@ class InboxItem:
 def notifications_for(member: Member) -> QuerySet[Notification]:
     """Return `member`'s notifications, newest first, ready to list (with `available`)."""
     return visibility.inbox(member).select_related("actor", "thread").order_by("-created_at", "-pk")
+
+
+def position(member_id: int) -> int:
+    """The member's inbox position now. A live page reads it before what it shows and its
+    script resumes after it, so a step taken while the page loads still reaches it."""
+    return events.last_seq(inbox_stream(member_id))
 
 
 def unread_count(member: Member) -> int:

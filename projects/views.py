@@ -16,8 +16,7 @@ from accounts.mfa import redirect_to_mfa_setup
 from accounts.models import Organization
 from attachments import visibility as attachment_visibility
 from attachments.forms import Uploads
-from forum import calendar, events
-from forum.actions.notifications import inbox_stream
+from forum import calendar, inbox
 from forum.ids import parse_id
 from projects import machine, suggestions
 from projects import visibility as rules
@@ -182,7 +181,7 @@ def _said_state(request: HttpRequest, listing: Listing) -> None:
 @login_required
 @require_GET
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inbox_seq = _inbox_seq(request)
+    inbox_seq = inbox.position(request.user.pk)
     listing = rules.get_listing_or_404(request.user, pk)
     member = request.user
     owner = rules.is_owner(member, listing)
@@ -463,7 +462,7 @@ def organization_profile(request: HttpRequest) -> HttpResponse:
 @require_GET
 def docking_list(request: HttpRequest) -> HttpResponse:
     """The member's organization's dockings (both sides) and, for facilitators, theirs."""
-    inbox_seq = _inbox_seq(request)
+    inbox_seq = inbox.position(request.user.pk)
     dockings = (
         rules.visible_dockings(request.user)
         .select_related("listing", "listing__organization", "organization")
@@ -486,12 +485,6 @@ def docking_list(request: HttpRequest) -> HttpResponse:
             "stale": list(rules.stale_listings(request.user)[:20]),
         },
     )
-
-
-def _inbox_seq(request: HttpRequest) -> int:
-    """The member's inbox position before a live page reads what it shows: the page's
-    script resumes after it, so a step taken while the page loads still reaches it."""
-    return events.last_seq(inbox_stream(request.user.pk))
 
 
 def _docking_context(request: HttpRequest, docking: Docking, inbox_seq: int) -> dict:
@@ -526,7 +519,7 @@ def _docking_context(request: HttpRequest, docking: Docking, inbox_seq: int) -> 
 @login_required
 @require_GET
 def docking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inbox_seq = _inbox_seq(request)
+    inbox_seq = inbox.position(request.user.pk)
     docking = rules.get_docking_or_404(request.user, pk)
     return render(request, "projects/docking.html", _docking_context(request, docking, inbox_seq))
 
@@ -585,7 +578,7 @@ def docking_step(request: HttpRequest, pk: int) -> HttpResponse:
             _refuse(form, error)
         else:
             return redirect(docking.get_absolute_url())
-    inbox_seq = _inbox_seq(request)
+    inbox_seq = inbox.position(request.user.pk)
     docking.refresh_from_db()
     context = _docking_context(request, docking, inbox_seq)
     context["error_form"] = form
