@@ -228,14 +228,10 @@ def visible_posts_filter(viewer: Viewer) -> Q:
     return _post_status_filter(viewer, moderated_groups=_moderated_group_ids(viewer))
 
 
-def get_thread_or_404(viewer: Viewer, pk: int, *, refine=None) -> Thread:
-    """Return thread `pk` if `viewer` may see it; 404 for missing or outside their audience.
-
-    `refine` may add annotations to the one query (a page's live sequence number).
-    """
+def get_thread_or_404(viewer: Viewer, pk: int) -> Thread:
+    """Return thread `pk` if `viewer` may see it; 404 for missing or outside their audience
+    (`get_thread_for_page_or_404` also loads what a page shows with it)."""
     threads = visible_threads(viewer).select_related("group", "author")
-    if refine is not None:
-        threads = refine(threads)
     try:
         return threads.get(pk=pk)
     except Thread.DoesNotExist:
