@@ -155,8 +155,7 @@ class HttpPoster:
             conn.close()
         if response.status != 200:
             raise RuntimeError(f"GET {self.path} answered {response.status}")
-        cookies = response.msg.get_all("Set-Cookie") or []
-        csrf = next(c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith("csrftoken="))
+        csrf = targets.csrf_cookie(response)
         found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         if found is None:
             raise RuntimeError("no CSRF token in the reply form")

@@ -15,6 +15,8 @@ Everything listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import http.cookies
 import json
 import os
 import resource
@@ -336,6 +338,16 @@ def listening(port: int) -> Callable[[], bool]:
             return False
 
     return probe
+
+
+def csrf_cookie(response: http.client.HTTPResponse) -> str:
+    """The CSRF cookie `response` set: a browser sends it back with every later request."""
+    cookies = http.cookies.SimpleCookie()
+    for header in response.msg.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if "csrftoken" not in cookies:
+        raise RuntimeError(f"no CSRF cookie in the answer ({response.status})")
+    return cookies["csrftoken"].value
 
 
 def start_daphne(name: str, port: int, env: dict[str, str]) -> Process:

@@ -14,7 +14,6 @@ BENCH_SECONDS (10) and BENCH_CONNECTIONS (4) set the defaults.
 from __future__ import annotations
 
 import http.client
-import http.cookies
 import os
 import threading
 
@@ -62,14 +61,9 @@ def _csrf_cookie(port: int, path: str, headers: dict[str, str]) -> str:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         response.read()
-        cookies = http.cookies.SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookies.load(header)
+        return targets.csrf_cookie(response)
     finally:
         connection.close()
-    if "csrftoken" not in cookies:
-        raise RuntimeError(f"GET {path} set no CSRF cookie ({response.status})")
-    return cookies["csrftoken"].value
 
 
 def measure(label: str, env: dict[str, str], processes: int, seeded: dict) -> list[tuple]:
